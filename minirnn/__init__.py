@@ -18,5 +18,6 @@ step, 0 for padding.
 """
 from . import backend
 from .backend import set_backend, get_backend, to_device, to_numpy
+from .recurrent import RNN, LSTM, GRU
 
 __version__ = "0.1.0"

@@ -1,0 +1,128 @@
+"""The GRU cell in PyTorch's (cuDNN's) form, forward and backward, one step and a whole sequence.
+
+    r_t = sigmoid(x_t W_xr + h_{t-1} W_hr + b_r)                 reset gate      (B, H)
+    z_t = sigmoid(x_t W_xz + h_{t-1} W_hz + b_z)                 update gate     (B, H)
+    n_t = tanh(x_t W_xn + b_xn + r_t * (h_{t-1} W_hn + b_hn))    candidate       (B, H)
+    h_t = (1 - z_t) * n_t + z_t * h_{t-1}                        hidden state    (B, H)
+
+The reset gate multiplies h_{t-1} W_hn + b_hn, bias included, so b_hn cannot merge into b_xn.
+The blocks sit side by side in PyTorch's order r, z, n: W_x (E, 3H), W_h (H, 3H), and
+b (3H,) = [b_r, b_z, b_xn] (PyTorch's b_ir + b_hr, b_iz + b_hz, b_in), plus b_hn (H,).
+
+With a mask m_t (B, 1) of 0/1, padding steps carry the state through and output zeros:
+
+    h_t = m_t * h_t + (1 - m_t) * h_{t-1},   out_t = m_t * h_t
+
+Speed without hiding the math: x_t W_x + b does not depend on h, so gru_forward computes it for
+all T steps in one matrix product before the loop, and gru_backward forms the weight gradients
+with one product each after its loop.
+"""
+from .activations import sigmoid, sigmoid_backward, tanh, tanh_backward
+from .backend import array_module
+
+
+def gru_step_forward(xw, h_prev, Wh, bhn, m=None):
+    """One time step.
+
+    xw:     (B, 3H)  x_t W_x + b, already computed for every t by gru_forward
+    h_prev: (B, H)   h_{t-1}
+    Wh:     (H, 3H), bhn: (H,)
+    m:      (B, 1)   mask of 0/1 for this step, or None
+    Returns h (B, H) and the cache the backward step needs.
+    """
+    H = h_prev.shape[1]
+    hw = h_prev @ Wh                                  # (B, H) @ (H, 3H) -> (B, 3H)
+    rz = sigmoid(xw[:, :2 * H] + hw[:, :2 * H])       # r and z together: (B, 2H)
+    r, z = rz[:, :H], rz[:, H:]
+    hn = hw[:, 2 * H:] + bhn                          # h_{t-1} W_hn + b_hn: (B, H)
+    n = tanh(xw[:, 2 * H:] + r * hn)                  # (B, H)
+    h = (1 - z) * n + z * h_prev                      # (B, H)
+    if m is not None:
+        h = m * h + (1 - m) * h_prev                  # masked rows keep h_{t-1}
+    cache = (h_prev, r, z, n, hn, Wh, m)
+    return h, cache
+
+
+def gru_step_backward(dh, cache):
+    """Backward of one time step.
+
+    dh: (B, H)  dL/dh_t (from this step's output and from step t+1)
+    Returns dxw (B, 3H) = dL/d(x_t W_x + b), dhw (B, 3H) = dL/d(h_{t-1} W_h + [0, 0, b_hn]),
+    and dh_prev (B, H).
+    """
+    h_prev, r, z, n, hn, Wh, m = cache
+    xp = array_module(dh)
+    B, H = dh.shape
+    dh_cell = dh if m is None else m * dh              # backprop through the mask
+    dn = dh_cell * (1 - z)                             # backprop through h = (1 - z) n + z h_prev
+    dz = dh_cell * (h_prev - n)
+    dh_prev = dh_cell * z
+    dan = tanh_backward(dn, n)                         # backprop through tanh: 1 - n^2
+    dr = dan * hn                                      # backprop through r * hn, to r
+    dhn = dan * r                                      # ... and to hn = h_prev W_hn + b_hn
+    dxw = xp.empty((B, 3 * H), dtype=dh.dtype)
+    dxw[:, :H] = sigmoid_backward(dr, r)               # backprop through sigmoid: s (1 - s)
+    dxw[:, H:2 * H] = sigmoid_backward(dz, z)
+    dxw[:, 2 * H:] = dan
+    dhw = dxw.copy()                                   # r and z see x and h through the same sum ...
+    dhw[:, 2 * H:] = dhn                               # ... n sees h only through r * hn
+    dh_prev += dhw @ Wh.T                              # backprop through h_{t-1} W_h: (B, 3H) @ (3H, H) -> (B, H)
+    if m is not None:
+        dh_prev += (1 - m) * dh                        # masked rows pass dh straight back
+    return dxw, dhw, dh_prev
+
+
+def gru_forward(x, h0, Wx, Wh, b, bhn, mask=None):
+    """Run the cell over a whole sequence.
+
+    x:    (B, T, E)   inputs
+    h0:   (B, H)      initial state
+    Wx:   (E, 3H), Wh: (H, 3H), b: (3H,), bhn: (H,)
+    mask: (B, T)      0/1 in x's dtype, or None (every step real)
+    Returns out (B, T, H), h_T (B, H) (the state after the last real step), and a cache.
+    """
+    xp = array_module(x)
+    B, T, E = x.shape
+    H = Wh.shape[0]
+    xt = xp.ascontiguousarray(x.transpose(1, 0, 2)).reshape(T * B, E)  # time-major, so step t is one block
+    xw = (xt @ Wx + b).reshape(T, B, 3 * H)   # all steps at once: (T*B, E) @ (E, 3H) -> (T, B, 3H)
+    ms = [None] * T if mask is None else mask.T[:, :, None]           # (T, B, 1)
+    hs = xp.empty((T + 1, B, H), dtype=x.dtype)                       # hs[t + 1] = h_t, hs[0] = h0
+    hs[0] = h0
+    caches = []
+    for t in range(T):
+        hs[t + 1], cache = gru_step_forward(xw[t], hs[t], Wh, bhn, ms[t])
+        caches.append(cache)
+    out = hs[1:] if mask is None else hs[1:] * ms                     # (T, B, H), zero at padding
+    return out.transpose(1, 0, 2), hs[T], (xt, hs, ms, Wx, caches)
+
+
+def gru_backward(d_out, dh_T, cache):
+    """Backpropagation through time.
+
+    d_out: (B, T, H)  dL/dout
+    dh_T:  (B, H)     dL/dh_T from whatever used the final state, or None
+    Returns dx (B, T, E), dh0 (B, H), and grads
+    {"Wx": (E, 3H), "Wh": (H, 3H), "b": (3H,), "bhn": (H,)}.
+    """
+    xt, hs, ms, Wx, caches = cache
+    xp = array_module(d_out)
+    T, B, H = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
+    E = Wx.shape[0]
+    d_out = d_out.transpose(1, 0, 2)                   # (B, T, H) -> (T, B, H)
+    if ms[0] is not None:
+        d_out = d_out * ms                             # backprop through out_t = m_t * h_t
+    dxw = xp.empty((T, B, 3 * H), dtype=hs.dtype)      # dL/d(x_t W_x + b) for every step
+    dhw = xp.empty((T, B, 3 * H), dtype=hs.dtype)      # dL/d(h_{t-1} W_h + [0, 0, b_hn]) for every step
+    dh_next = xp.zeros((B, H), dtype=hs.dtype) if dh_T is None else dh_T
+    for t in reversed(range(T)):
+        dh = d_out[t] + dh_next                        # h_t feeds out_t and step t+1
+        dxw[t], dhw[t], dh_next = gru_step_backward(dh, caches[t])
+    # Weight gradients sum over steps and batch: one product each instead of T small ones.
+    dxw, dhw = dxw.reshape(T * B, 3 * H), dhw.reshape(T * B, 3 * H)
+    dWx = xt.T @ dxw                                   # backprop through x_t W_x: (E, T*B) @ (T*B, 3H) -> (E, 3H)
+    dWh = hs[:-1].reshape(T * B, H).T @ dhw            # backprop through h_{t-1} W_h: (H, T*B) @ (T*B, 3H) -> (H, 3H)
+    db = dxw.sum(axis=0)                               # backprop through + b: (3H,)
+    dbhn = dhw[:, 2 * H:].sum(axis=0)                  # backprop through + b_hn: (H,)
+    dx = (dxw @ Wx.T).reshape(T, B, E).transpose(1, 0, 2)  # (T*B, 3H) @ (3H, E) -> (B, T, E)
+    return dx, dh_next, {"Wx": dWx, "Wh": dWh, "b": db, "bhn": dbhn}
