@@ -1,0 +1,118 @@
+"""`minirnn charlm ...`: train a character-level language model on any UTF-8 text, and sample from it.
+
+    minirnn charlm train --data tinyshakespeare.txt --model lstm --layers 1 --hidden 256 --minutes 10
+    minirnn charlm train --data tinyshakespeare.txt --resume runs/charlm/charlm.npz --minutes 10
+    minirnn charlm sample --checkpoint runs/charlm/charlm.npz --prime "ROMEO:" --temperature 0.8 --length 500
+
+minirnn/cli.py calls add_parser(subparsers); `python -m minirnn.cli_charlm charlm ...` runs this file alone.
+Exit codes: 0 done, 2 bad input (a message on stderr, no traceback), 130 stopped by Ctrl-C
+after saving a checkpoint.
+"""
+import argparse
+import sys
+
+from .charlm_train import DEFAULTS, LN2
+
+
+def add_parser(subparsers):
+    """Register "charlm" with its sub-commands "train" and "sample" on an argparse subparsers object."""
+    p = subparsers.add_parser("charlm", help="character-level language model (train, sample)",
+                              description="Character-level language model (min-char-rnn, grown up).")
+    sub = p.add_subparsers(dest="charlm_command", metavar="{train,sample}")
+    sub.required = True
+
+    t = sub.add_parser("train", help="train on a UTF-8 text file (last 10%% held out for validation)")
+    t.add_argument("--data", help="UTF-8 text file (optional with --resume: the checkpoint's file)")
+    t.add_argument("--model", choices=("rnn", "lstm", "gru"), default=DEFAULTS["cell"])
+    t.add_argument("--layers", type=int, default=DEFAULTS["num_layers"], help="stacked recurrent layers")
+    t.add_argument("--hidden", type=int, default=DEFAULTS["hidden"], help="hidden units H")
+    t.add_argument("--embed", type=int, default=DEFAULTS["embed"], help="embedding size E")
+    t.add_argument("--seq-len", type=int, default=DEFAULTS["seq_len"], help="truncated-BPTT steps S")
+    t.add_argument("--batch", type=int, default=DEFAULTS["batch"], help="parallel streams B")
+    t.add_argument("--minutes", type=float, default=5.0, help="wall-time budget (fractions allowed)")
+    t.add_argument("--max-steps", type=int, default=None, help="stop after this many updates in total")
+    t.add_argument("--lr", type=float, default=DEFAULTS["lr"])
+    t.add_argument("--optimizer", choices=("adam", "adagrad"), default=DEFAULTS["optimizer"])
+    t.add_argument("--clip", type=float, default=DEFAULTS["clip"], help="max global gradient norm")
+    t.add_argument("--dropout", type=float, default=DEFAULTS["dropout"], help="after every recurrent layer")
+    t.add_argument("--eval-every", type=int, default=DEFAULTS["eval_every"],
+                   help="updates between validation, sample and checkpoint")
+    t.add_argument("--seed", type=int, default=DEFAULTS["seed"])
+    t.add_argument("--out", default="runs/charlm", help="folder for charlm.npz, loss_curve.png, samples.txt")
+    t.add_argument("--resume", metavar="CKPT", help="continue from this checkpoint (its settings are kept)")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.set_defaults(func=cmd_train)
+
+    s = sub.add_parser("sample", help="generate text from a trained checkpoint")
+    s.add_argument("--checkpoint", required=True)
+    s.add_argument("--prime", default="\n", help="text to warm the hidden state on (default a newline)")
+    s.add_argument("--temperature", type=float, default=0.8, help="0 = greedy (argmax)")
+    s.add_argument("--length", type=int, default=500, help="characters to generate")
+    s.add_argument("--top-k", type=int, default=None, help="draw only from the k likeliest characters")
+    s.add_argument("--seed", type=int, default=None, help="a fixed seed gives the same text every time")
+    s.set_defaults(func=cmd_sample)
+    return p
+
+
+def _fail(message):
+    print(f"minirnn charlm: error: {message}", file=sys.stderr)
+    return 2
+
+
+def cmd_train(args):
+    from .charlm import load_text
+    from .charlm_train import Config, load_checkpoint, train
+    try:
+        for name in ("layers", "hidden", "embed", "seq_len", "batch", "eval_every"):
+            if getattr(args, name) < 1:
+                raise ValueError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
+        if args.minutes <= 0:
+            raise ValueError(f"--minutes must be > 0, got {args.minutes}")
+        data = args.data
+        if args.resume:
+            config = load_checkpoint(args.resume)[3]
+            data = data or config.get("data")
+        else:
+            config = Config(cell=args.model, num_layers=args.layers, hidden=args.hidden, embed=args.embed,
+                            dropout=args.dropout, seq_len=args.seq_len, batch=args.batch, lr=args.lr,
+                            optimizer=args.optimizer, clip=args.clip, eval_every=args.eval_every, seed=args.seed)
+        if not data:
+            raise ValueError("--data FILE is required (a UTF-8 text file)")
+        text = load_text(data)
+        if not args.resume:
+            config["data"] = data
+        result = train(text, config, args.out, minutes=args.minutes, max_steps=args.max_steps,
+                       resume=args.resume, verbose=not args.quiet)
+    except (ValueError, OSError) as e:
+        return _fail(e)
+    return 130 if result["interrupted"] else 0
+
+
+def cmd_sample(args):
+    from .charlm import sample
+    from .charlm_train import load_checkpoint
+    try:
+        if args.length < 0:
+            raise ValueError(f"--length must be >= 0, got {args.length}")
+        model, _, vocab, config, run = load_checkpoint(args.checkpoint)
+        text = sample(model, vocab, args.length, prime=args.prime, temperature=args.temperature,
+                      top_k=args.top_k, seed=args.seed)
+    except (ValueError, OSError) as e:
+        return _fail(e)
+    print(text)
+    val = run.get("final_val_loss")
+    if val is not None:
+        print(f"\n[{config['cell']} checkpoint, step {run['step']}, validation {val:.4f} nats/char "
+              f"({val / LN2:.3f} bits/char)]", file=sys.stderr)
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="minirnn")
+    add_parser(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
