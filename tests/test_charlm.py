@@ -1,0 +1,257 @@
+"""The character-level language model: truncated BPTT, carried state, sampling, checkpoints, the CLI."""
+import functools
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from minirnn.charlm import (CharLM, Vocab, evaluate, load_text, loss_and_grad, make_streams,
+                            next_char_probs, sample)
+from minirnn.charlm_train import Config, load_checkpoint, train
+from minirnn.losses import softmax_cross_entropy
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY_TEXT = ROOT / "minirnn" / "data" / "tiny_text.txt"
+CELLS = ("rnn", "lstm", "gru")
+
+
+def tiny_model(cell, V=6, layers=2, seed=0, dtype=np.float64):
+    return CharLM(V, cell, hidden=5, num_layers=layers, embed=4, seed=seed).astype(dtype)
+
+
+def chunk_loss(model, x, y, state):
+    """Forward only: mean loss over the chunk, and the state after it."""
+    logits, state = model.forward(x, state)
+    return softmax_cross_entropy(logits, y)[0], state
+
+
+def numeric_grads(model, f, n=4, eps=1e-6, seed=0):
+    """Central differences of f() for n random entries of every parameter: {name: [(index, dL/dp)]}."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for name, p in model.params.items():
+        out[name] = []
+        for _ in range(n):
+            i = tuple(int(rng.integers(0, s)) for s in p.shape)
+            old = p[i]
+            p[i] = old + eps
+            plus = f()
+            p[i] = old - eps
+            minus = f()
+            p[i] = old
+            out[name].append((i, (plus - minus) / (2 * eps)))
+    return out
+
+
+def assert_grads_match(model, numeric, tol=1e-6):
+    grads = model.grads
+    for name, entries in numeric.items():
+        for i, num in entries:
+            ana = grads[name][i]
+            assert abs(ana - num) <= tol * max(1.0, abs(num)), (name, i, ana, num)
+
+
+# ---------------------------------------------------------------- truncated BPTT
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_tbptt_with_whole_text_in_one_chunk_is_full_bptt(cell):
+    rng = np.random.default_rng(1)
+    ids = rng.integers(0, 6, 25)
+    x, y = make_streams(ids, 2)                                # (2, 12) each
+    model = tiny_model(cell)
+    S = 40                                                     # S >= the text: one chunk
+    loss, _ = loss_and_grad(model, x[:, :S], y[:, :S])
+    full = lambda: chunk_loss(model, x, y, None)[0]            # noqa: E731  the loss of the whole sequence
+    assert loss == pytest.approx(full(), abs=1e-12)
+    assert_grads_match(model, numeric_grads(model, full))
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_chunk_gradient_stops_at_the_carried_state(cell):
+    rng = np.random.default_rng(2)
+    x, y = make_streams(rng.integers(0, 6, 41), 2)             # (2, 20): two chunks of S = 10
+    model = tiny_model(cell)
+    _, state1 = chunk_loss(model, x[:, :10], y[:, :10], None)
+    loss_and_grad(model, x[:, 10:], y[:, 10:], state1)         # the second chunk, truncated BPTT
+    detached = lambda: chunk_loss(model, x[:, 10:], y[:, 10:], state1)[0]   # noqa: E731  state1 held fixed
+    assert_grads_match(model, numeric_grads(model, detached))
+    # ... which is not the full gradient of chunk 2's loss: that one also flows through chunk 1.
+    through = lambda: chunk_loss(model, x[:, 10:], y[:, 10:], chunk_loss(model, x[:, :10], y[:, :10], None)[1])[0]  # noqa: E731
+    wx = "1.Wx_l0"
+    num_full = numeric_grads(model, through)[wx]
+    assert max(abs(model.grads[wx][i] - g) for i, g in num_full) > 1e-6
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_carried_state_equals_one_forward_over_the_whole_sequence(cell):
+    rng = np.random.default_rng(3)
+    ids = rng.integers(0, 6, (3, 23))
+    model = tiny_model(cell, layers=2, dtype=np.float32)
+    whole, state_whole = model.forward(ids)
+    chunks, state = [], None
+    for p in range(0, 23, 5):
+        logits, state = model.forward(ids[:, p:p + 5], state)
+        chunks.append(logits)
+    np.testing.assert_allclose(np.concatenate(chunks, axis=1), whole, rtol=1e-5, atol=1e-6)
+    last = state[-1][0] if cell == "lstm" else state[-1]
+    ref = state_whole[-1][0] if cell == "lstm" else state_whole[-1]
+    np.testing.assert_allclose(last, ref, rtol=1e-5, atol=1e-6)
+
+
+def test_streams_are_contiguous_and_targets_shifted():
+    ids = np.arange(23)
+    x, y = make_streams(ids, 4)
+    assert x.shape == y.shape == (4, 5)
+    np.testing.assert_array_equal(x[1], np.arange(5, 10))
+    np.testing.assert_array_equal(y, x + 1)
+    with pytest.raises(ValueError, match="too short"):
+        make_streams(np.arange(4), 8)
+
+
+# ---------------------------------------------------------------- sampling
+
+@pytest.fixture(scope="module")
+def untrained():
+    vocab = Vocab.from_text("abcdefgh \n")
+    return CharLM(vocab.size, "lstm", hidden=16, num_layers=2, embed=8, dropout=0.3, seed=5), vocab
+
+
+def test_temperature_zero_is_greedy(untrained):
+    model, vocab = untrained
+    got = sample(model, vocab, 30, prime="abc", temperature=0, seed=1)
+    ids = list(vocab.encode("abc"))
+    for _ in range(30):                                        # argmax, re-reading the whole prefix each time
+        logits, _ = model.eval().forward(np.array([ids]))
+        ids.append(int(np.argmax(logits[0, -1])))
+    model.train()
+    assert got == vocab.decode(ids)
+    assert sample(model, vocab, 30, prime="abc", temperature=1e-6, seed=2) == got
+
+
+def test_fixed_seed_gives_the_same_sample(untrained):
+    model, vocab = untrained
+    a = sample(model, vocab, 80, prime="a", temperature=1.0, seed=7)
+    assert a == sample(model, vocab, 80, prime="a", temperature=1.0, seed=7)
+    assert a != sample(model, vocab, 80, prime="a", temperature=1.0, seed=8)
+
+
+def test_top_k_keeps_only_the_k_likeliest():
+    logits = np.array([0.1, 3.0, -1.0, 2.5, 0.0])
+    p = next_char_probs(logits, temperature=1.0, top_k=2)
+    assert set(np.flatnonzero(p)) == {1, 3}
+    assert p.sum() == pytest.approx(1.0)
+    assert next_char_probs(logits, temperature=0)[1] == 1.0
+
+
+def test_unknown_prime_character_is_a_clear_error(untrained):
+    model, vocab = untrained
+    with pytest.raises(ValueError, match=r"'Z'.*not in the model's vocabulary"):
+        sample(model, vocab, 10, prime="abZ")
+
+
+def test_bad_text_files_name_the_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="missing.txt"):
+        load_text(tmp_path / "missing.txt")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    with pytest.raises(ValueError, match="empty.txt is empty"):
+        load_text(tmp_path / "empty.txt")
+    (tmp_path / "latin1.txt").write_bytes("café".encode("latin-1"))
+    with pytest.raises(ValueError, match="latin1.txt is not UTF-8: byte 3"):
+        load_text(tmp_path / "latin1.txt")
+
+
+# ---------------------------------------------------------------- learning
+
+@pytest.mark.slow
+def test_learns_a_repetitive_text_and_samples_it_back(tmp_path):
+    text = "hello world! " * 60
+    config = Config(cell="lstm", hidden=32, embed=16, batch=4, seq_len=20, lr=1e-2, eval_every=1000,
+                    val_fraction=0.1, val_chars=1000)
+    result = train(text, config, tmp_path, max_steps=150, verbose=False, log=lambda *a: None)
+    assert result["val_loss"] < 0.05
+    got = sample(result["model"], result["vocab"], 39, prime="hello", temperature=0)
+    assert got == ("hello world! " * 4)[:44]
+
+
+# ---------------------------------------------------------------- checkpoints
+
+def test_resume_makes_the_same_updates_as_an_unbroken_run(tmp_path):
+    text = load_text(TINY_TEXT)[:6000]
+    config = Config(cell="gru", num_layers=2, hidden=16, embed=8, dropout=0.2, batch=4, seq_len=16,
+                    eval_every=4, val_chars=500, sample_chars=10)
+    quiet = dict(verbose=False, log=lambda *a: None)
+    unbroken = train(text, config, tmp_path / "a", max_steps=8, **quiet)
+    train(text, config, tmp_path / "b", max_steps=5, **quiet)
+    resumed = train(text, None, tmp_path / "b", max_steps=8, resume=tmp_path / "b" / "charlm.npz", **quiet)
+    for k, v in unbroken["model"].params.items():
+        np.testing.assert_allclose(resumed["model"].params[k], v, rtol=1e-6, atol=1e-7, err_msg=k)
+    assert unbroken["run"]["history"]["step"] == [4, 8]
+    assert resumed["run"]["history"]["step"] == [4, 5, 8]          # 5: where the first leg stopped
+    model, opt, vocab, cfg, run = load_checkpoint(tmp_path / "b" / "charlm.npz")
+    assert (run["step"], cfg, vocab.chars) == (8, resumed["config"], unbroken["vocab"].chars)
+    assert opt.t == 8
+    assert sample(model, vocab, 40, seed=3) == sample(unbroken["model"], vocab, 40, seed=3)
+    val_ids = vocab.encode(text)[-600:]
+    assert evaluate(model, val_ids, 4, 16) == pytest.approx(evaluate(unbroken["model"], val_ids, 4, 16), rel=1e-6)
+
+
+# ---------------------------------------------------------------- the command line
+
+@functools.lru_cache(maxsize=1)
+def _cli():
+    """`python -m minirnn.cli` once cli.py has wired charlm in; this module on its own until then."""
+    main = [sys.executable, "-m", "minirnn.cli"]
+    if (ROOT / "minirnn" / "cli.py").exists():
+        r = subprocess.run(main + ["charlm", "--help"], capture_output=True, env=_env(), cwd=ROOT, timeout=60)
+        if r.returncode == 0:
+            return tuple(main)
+    return (sys.executable, "-m", "minirnn.cli_charlm")
+
+
+def _env():
+    return dict(os.environ, PYTHONUNBUFFERED="1", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+
+
+@pytest.mark.slow
+def test_cli_train_then_sample(tmp_path):
+    out = tmp_path / "run"
+    train_cmd = list(_cli()) + ["charlm", "train", "--data", str(TINY_TEXT), "--model", "lstm", "--hidden", "16",
+                          "--embed", "8", "--batch", "4", "--seq-len", "20", "--max-steps", "6",
+                          "--eval-every", "3", "--minutes", "0.5", "--out", str(out), "--quiet"]
+    r = subprocess.run(train_cmd, capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "validation loss" in r.stdout and "bits/char" in r.stdout
+    for name in ("charlm.npz", "loss_curve.png", "samples.txt"):
+        assert (out / name).stat().st_size > 0
+    sample_cmd = list(_cli()) + ["charlm", "sample", "--checkpoint", str(out / "charlm.npz"), "--prime", "ROMEO:",
+                           "--length", "50", "--temperature", "0.8", "--top-k", "5", "--seed", "1"]
+    r1 = subprocess.run(sample_cmd, capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=60)
+    r2 = subprocess.run(sample_cmd, capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=60)
+    assert r1.returncode == 0, r1.stderr
+    assert r1.stdout.startswith("ROMEO:") and len(r1.stdout.rstrip("\n")) >= 50
+    assert r1.stdout == r2.stdout
+    bad = subprocess.run(sample_cmd[:-8] + ["--prime", "ROMEO\u20ac"], capture_output=True, text=True,
+                         env=_env(), cwd=ROOT, timeout=60)
+    assert bad.returncode == 2 and "'\u20ac'" in bad.stderr and "Traceback" not in bad.stderr
+
+
+@pytest.mark.slow
+def test_cli_ctrl_c_saves_a_checkpoint_and_exits_cleanly(tmp_path):
+    out = tmp_path / "run"
+    cmd = list(_cli()) + ["charlm", "train", "--data", str(TINY_TEXT), "--hidden", "16", "--embed", "8",
+                    "--batch", "4", "--seq-len", "20", "--minutes", "2", "--out", str(out), "--quiet"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(), cwd=ROOT)
+    header = proc.stdout.readline()                            # printed once the Ctrl-C handler is in place
+    assert header.startswith("charlm:"), header + proc.stderr.read()
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr and "checkpoint saved" in stdout
+    _, _, _, _, run = load_checkpoint(out / "charlm.npz")
+    assert run["step"] >= 1
