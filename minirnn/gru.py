@@ -21,6 +21,60 @@ from .activations import sigmoid, sigmoid_backward, tanh, tanh_backward
 from .backend import array_module
 
 
+def _blocks(a):
+    """(B, 3H) -> its three (B, H) blocks, in PyTorch's order r, z, n (views, no copy)."""
+    H = a.shape[1] // 3
+    return a[:, :H], a[:, H:2 * H], a[:, 2 * H:]
+
+
+def gru_cell_forward(xw, hh, bhn, h_prev):
+    """The element-wise part of one step (no matrix product, no mask).
+
+    xw: (B, 3H)  x_t W_x + b;   hh: (B, 3H)  h_{t-1} W_h (no bias);   bhn: (H,);   h_prev: (B, H)
+    Returns h (B, H), gates (B, 3H) = [r, z, n], and hn (B, H) = h_{t-1} W_hn + b_hn.
+    """
+    xp = array_module(xw)
+    H = h_prev.shape[1]
+    gates = xp.empty_like(xw)                         # (B, 3H): r, z, n
+    r, z, n = _blocks(gates)
+    rz = gates[:, :2 * H]                             # r and z side by side: one sigmoid for both
+    xp.add(xw[:, :2 * H], hh[:, :2 * H], out=rz)
+    sigmoid(rz, out=rz)                               # r, z = sigmoid(x W_xr + h W_hr + b_r), ... (B, 2H)
+    hn = hh[:, 2 * H:] + bhn                          # h_{t-1} W_hn + b_hn: (B, H)
+    xp.multiply(r, hn, out=n)
+    n += xw[:, 2 * H:]
+    tanh(n, out=n)                                    # n = tanh(x W_xn + b_xn + r * hn)
+    h = h_prev - n
+    h *= z
+    h += n                                            # h = (1 - z) n + z h_prev = n + z (h_prev - n)
+    return h, gates, hn
+
+
+def gru_cell_backward(dh, h_prev, gates, hn):
+    """Backward of gru_cell_forward.
+
+    dh: (B, H) dL/dh_t;   h_prev, hn: (B, H);   gates: (B, 3H) = [r, z, n]
+    Returns dxw (B, 3H) = dL/d(x_t W_x + b), dhh (B, 3H) = dL/d(h_{t-1} W_h + [0, 0, b_hn]),
+    and dh_prev_direct (B, H) = dh * z, the part of dL/dh_{t-1} that skips W_h.
+    """
+    xp = array_module(dh)
+    H = dh.shape[1]
+    r, z, n = _blocks(gates)
+    dxw = xp.empty_like(gates)                        # (B, 3H), filled block by block
+    dxr, dxz, dan = _blocks(dxw)
+    xp.subtract(dh, dh * z, out=dan)                  # backprop through h = (1 - z) n + z h_prev, to n
+    xp.subtract(h_prev, n, out=dxz)
+    dxz *= dh                                         # ... to z: dh (h_prev - n)
+    dh_prev_direct = dh * z                           # ... and to h_prev
+    tanh_backward(dan, n, out=dan)                    # backprop through tanh: 1 - n^2
+    xp.multiply(dan, hn, out=dxr)                     # backprop through r * hn, to r
+    sigmoid_backward(dxw[:, :2 * H], gates[:, :2 * H], out=dxw[:, :2 * H])   # through both sigmoids: s (1 - s)
+    dhh = xp.empty_like(dxw)
+    dhh[:, :2 * H] = dxw[:, :2 * H]                   # r and z see x and h through the same sum ...
+    xp.multiply(dan, r, out=dhh[:, 2 * H:])           # ... n sees h only through r * hn
+    return dxw, dhh, dh_prev_direct
+
+
 def gru_step_forward(xw, h_prev, Wh, bhn, m=None):
     """One time step.
 
@@ -30,16 +84,11 @@ def gru_step_forward(xw, h_prev, Wh, bhn, m=None):
     m:      (B, 1)   mask of 0/1 for this step, or None
     Returns h (B, H) and the cache the backward step needs.
     """
-    H = h_prev.shape[1]
-    hw = h_prev @ Wh                                  # (B, H) @ (H, 3H) -> (B, 3H)
-    rz = sigmoid(xw[:, :2 * H] + hw[:, :2 * H])       # r and z together: (B, 2H)
-    r, z = rz[:, :H], rz[:, H:]
-    hn = hw[:, 2 * H:] + bhn                          # h_{t-1} W_hn + b_hn: (B, H)
-    n = tanh(xw[:, 2 * H:] + r * hn)                  # (B, H)
-    h = (1 - z) * n + z * h_prev                      # (B, H)
+    hh = h_prev @ Wh                                  # (B, H) @ (H, 3H) -> (B, 3H)
+    h, gates, hn = gru_cell_forward(xw, hh, bhn, h_prev)
     if m is not None:
         h = m * h + (1 - m) * h_prev                  # masked rows keep h_{t-1}
-    cache = (h_prev, r, z, n, hn, Wh, m)
+    cache = (h_prev, gates, hn, Wh, m)
     return h, cache
 
 
@@ -50,22 +99,9 @@ def gru_step_backward(dh, cache):
     Returns dxw (B, 3H) = dL/d(x_t W_x + b), dhw (B, 3H) = dL/d(h_{t-1} W_h + [0, 0, b_hn]),
     and dh_prev (B, H).
     """
-    h_prev, r, z, n, hn, Wh, m = cache
-    xp = array_module(dh)
-    B, H = dh.shape
+    h_prev, gates, hn, Wh, m = cache
     dh_cell = dh if m is None else m * dh              # backprop through the mask
-    dn = dh_cell * (1 - z)                             # backprop through h = (1 - z) n + z h_prev
-    dz = dh_cell * (h_prev - n)
-    dh_prev = dh_cell * z
-    dan = tanh_backward(dn, n)                         # backprop through tanh: 1 - n^2
-    dr = dan * hn                                      # backprop through r * hn, to r
-    dhn = dan * r                                      # ... and to hn = h_prev W_hn + b_hn
-    dxw = xp.empty((B, 3 * H), dtype=dh.dtype)
-    dxw[:, :H] = sigmoid_backward(dr, r)               # backprop through sigmoid: s (1 - s)
-    dxw[:, H:2 * H] = sigmoid_backward(dz, z)
-    dxw[:, 2 * H:] = dan
-    dhw = dxw.copy()                                   # r and z see x and h through the same sum ...
-    dhw[:, 2 * H:] = dhn                               # ... n sees h only through r * hn
+    dxw, dhw, dh_prev = gru_cell_backward(dh_cell, h_prev, gates, hn)
     dh_prev += dhw @ Wh.T                              # backprop through h_{t-1} W_h: (B, 3H) @ (3H, H) -> (B, H)
     if m is not None:
         dh_prev += (1 - m) * dh                        # masked rows pass dh straight back
@@ -109,7 +145,7 @@ def gru_backward(d_out, dh_T, cache):
     xp = array_module(d_out)
     T, B, H = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
     E = Wx.shape[0]
-    d_out = d_out.transpose(1, 0, 2)                   # (B, T, H) -> (T, B, H)
+    d_out = xp.ascontiguousarray(d_out.transpose(1, 0, 2))   # (B, T, H) -> (T, B, H), step t one block
     if ms[0] is not None:
         d_out = d_out * ms                             # backprop through out_t = m_t * h_t
     dxw = xp.empty((T, B, 3 * H), dtype=hs.dtype)      # dL/d(x_t W_x + b) for every step

@@ -23,6 +23,56 @@ from .activations import sigmoid, sigmoid_backward, tanh, tanh_backward
 from .backend import array_module
 
 
+def _blocks(a):
+    """(B, 4H) -> its four (B, H) blocks, in PyTorch's order i, f, g, o (views, no copy)."""
+    H = a.shape[1] // 4
+    return a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+
+
+def lstm_cell_forward(xw, hh, c_prev):
+    """The element-wise part of one step (no matrix product, no mask).
+
+    xw: (B, 4H)  x_t W_x + b;   hh: (B, 4H)  h_{t-1} W_h;   c_prev: (B, H)  c_{t-1}
+    Returns h (B, H), c (B, H), gates (B, 4H) = [i, f, g, o] after their nonlinearities,
+    and tanh_c (B, H) = tanh(c_t).
+    """
+    H = c_prev.shape[1]
+    gates = xw + hh                                       # a_t (B, 4H), turned into the gates in place:
+    sigmoid(gates[:, :2 * H], out=gates[:, :2 * H])       # i, f = sigmoid(a_i), sigmoid(a_f)
+    tanh(gates[:, 2 * H:3 * H], out=gates[:, 2 * H:3 * H])    # g = tanh(a_g)
+    sigmoid(gates[:, 3 * H:], out=gates[:, 3 * H:])       # o = sigmoid(a_o)
+    i, f, g, o = _blocks(gates)
+    c = f * c_prev
+    c += i * g                                            # c_t = f c_{t-1} + i g
+    tanh_c = tanh(c)
+    h = o * tanh_c                                        # h_t = o tanh(c_t)
+    return h, c, gates, tanh_c
+
+
+def lstm_cell_backward(dh, dc, c_prev, gates, tanh_c):
+    """Backward of lstm_cell_forward.
+
+    dh, dc: (B, H)  dL/dh_t and dL/dc_t;   c_prev, tanh_c: (B, H);   gates: (B, 4H) = [i, f, g, o]
+    Returns da (B, 4H) = dL/da_t (the pre-activations) and dc_prev (B, H) = dL/dc_{t-1}.
+    """
+    xp = array_module(dh)
+    i, f, g, o = _blocks(gates)
+    dc_total = tanh_backward(dh * o, tanh_c)              # backprop through h = o tanh(c), to c: 1 - tanh(c)^2
+    dc_total += dc                                        # ... plus what c_t passes to step t+1
+    da = xp.empty_like(gates)                             # (B, 4H), filled block by block
+    di, df, dg, do = _blocks(da)
+    xp.multiply(dh, tanh_c, out=do)                       # backprop through h = o tanh(c), to o
+    xp.multiply(dc_total, g, out=di)                      # backprop through c = f c_prev + i g, to i
+    xp.multiply(dc_total, c_prev, out=df)                 # ... to f
+    xp.multiply(dc_total, i, out=dg)                      # ... to g
+    dc_prev = dc_total * f                                # ... and to c_prev
+    sigmoid_backward(di, i, out=di)                       # backprop through the sigmoids: s (1 - s)
+    sigmoid_backward(df, f, out=df)
+    tanh_backward(dg, g, out=dg)                          # backprop through tanh: 1 - g^2
+    sigmoid_backward(do, o, out=do)
+    return da, dc_prev
+
+
 def lstm_step_forward(xw, h_prev, c_prev, Wh, m=None):
     """One time step.
 
@@ -32,20 +82,11 @@ def lstm_step_forward(xw, h_prev, c_prev, Wh, m=None):
     m:      (B, 1)   mask of 0/1 for this step, or None
     Returns h (B, H), c (B, H) and the cache the backward step needs.
     """
-    xp = array_module(xw)
-    H = h_prev.shape[1]
-    a = xw + h_prev @ Wh                          # (B, H) @ (H, 4H) -> (B, 4H)
-    gates = xp.empty_like(a)                      # (B, 4H): i, f, g, o after their nonlinearities
-    gates[:, :2 * H] = sigmoid(a[:, :2 * H])      # i, f
-    gates[:, 2 * H:3 * H] = tanh(a[:, 2 * H:3 * H])   # g
-    gates[:, 3 * H:] = sigmoid(a[:, 3 * H:])      # o
-    i, f, g, o = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:3 * H], gates[:, 3 * H:]
-    c = f * c_prev + i * g                        # (B, H)
-    tanh_c = tanh(c)
-    h = o * tanh_c                                # (B, H)
+    hh = h_prev @ Wh                                      # (B, H) @ (H, 4H) -> (B, 4H)
+    h, c, gates, tanh_c = lstm_cell_forward(xw, hh, c_prev)
     if m is not None:
-        c = m * c + (1 - m) * c_prev              # masked rows keep c_{t-1}
-        h = m * h + (1 - m) * h_prev              # ... and h_{t-1}
+        c = m * c + (1 - m) * c_prev                      # masked rows keep c_{t-1}
+        h = m * h + (1 - m) * h_prev                      # ... and h_{t-1}
     cache = (h_prev, c_prev, gates, tanh_c, Wh, m)
     return h, c, cache
 
@@ -58,21 +99,8 @@ def lstm_step_backward(dh, dc, cache):
     Returns da (B, 4H) = dL/da_t (also dL/d(x_t W_x + b)), dh_prev (B, H), dc_prev (B, H).
     """
     h_prev, c_prev, gates, tanh_c, Wh, m = cache
-    xp = array_module(dh)
-    H = dh.shape[1]
-    i, f, g, o = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:3 * H], gates[:, 3 * H:]
     dh_cell, dc_cell = (dh, dc) if m is None else (m * dh, m * dc)   # backprop through the mask
-    do = dh_cell * tanh_c                                 # backprop through h = o * tanh(c), to o
-    dc_cell = dc_cell + tanh_backward(dh_cell * o, tanh_c)   # ... and to c, through tanh: 1 - tanh(c)^2
-    di = dc_cell * g                                      # backprop through c = f * c_prev + i * g
-    df = dc_cell * c_prev
-    dg = dc_cell * i
-    dc_prev = dc_cell * f
-    da = xp.empty_like(gates)                             # (B, 4H)
-    da[:, :H] = sigmoid_backward(di, i)                   # backprop through sigmoid: s (1 - s)
-    da[:, H:2 * H] = sigmoid_backward(df, f)
-    da[:, 2 * H:3 * H] = tanh_backward(dg, g)             # backprop through tanh: 1 - g^2
-    da[:, 3 * H:] = sigmoid_backward(do, o)
+    da, dc_prev = lstm_cell_backward(dh_cell, dc_cell, c_prev, gates, tanh_c)
     dh_prev = da @ Wh.T                                   # backprop through h_{t-1} W_h: (B, 4H) @ (4H, H) -> (B, H)
     if m is not None:
         dh_prev += (1 - m) * dh                           # masked rows pass dh and dc straight back
@@ -117,7 +145,7 @@ def lstm_backward(d_out, dh_T, dc_T, cache):
     xp = array_module(d_out)
     T, B, H = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
     E = Wx.shape[0]
-    d_out = d_out.transpose(1, 0, 2)                   # (B, T, H) -> (T, B, H)
+    d_out = xp.ascontiguousarray(d_out.transpose(1, 0, 2))   # (B, T, H) -> (T, B, H), step t one block
     if ms[0] is not None:
         d_out = d_out * ms                             # backprop through out_t = m_t * h_t
     da = xp.empty((T, B, 4 * H), dtype=hs.dtype)       # dL/da_t for every step

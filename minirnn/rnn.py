@@ -19,6 +19,20 @@ from .activations import relu, relu_backward, tanh, tanh_backward
 from .backend import array_module
 
 
+def rnn_cell_forward(xw, hh):
+    """The element-wise part of a tanh step: h = tanh(xw + hh).
+
+    xw: (B, H)  x_t W_xh + b;   hh: (B, H)  h_{t-1} W_hh;   returns h (B, H).
+    """
+    a = xw + hh                             # a_t = x_t W_xh + b + h_{t-1} W_hh
+    return tanh(a, out=a)                   # h_t = tanh(a_t), in place: a becomes h
+
+
+def rnn_cell_backward(dh, h):
+    """Backprop through h = tanh(a): da = dh * (1 - h^2). dh, h, da: (B, H)."""
+    return tanh_backward(dh, h)
+
+
 def rnn_step_forward(xw, h_prev, Wh, m=None, nonlinearity="tanh"):
     """One time step.
 
@@ -28,8 +42,12 @@ def rnn_step_forward(xw, h_prev, Wh, m=None, nonlinearity="tanh"):
     m:      (B, 1)  mask of 0/1 for this step, or None
     Returns h (B, H) and the cache the backward step needs.
     """
-    a = xw + h_prev @ Wh                    # (B, H) @ (H, H) -> (B, H)
-    h = tanh(a) if nonlinearity == "tanh" else relu(a)
+    hh = h_prev @ Wh                        # (B, H) @ (H, H) -> (B, H)
+    if nonlinearity == "tanh":
+        h = rnn_cell_forward(xw, hh)        # tanh(xw + hh)
+    else:
+        hh += xw
+        h = relu(hh, out=hh)                # relu(xw + hh)
     if m is not None:
         h = m * h + (1 - m) * h_prev        # masked rows keep h_{t-1}
     cache = (h_prev, h, Wh, m, nonlinearity)
@@ -45,7 +63,7 @@ def rnn_step_backward(dh, cache):
     h_prev, h, Wh, m, nonlinearity = cache
     dh_cell = dh if m is None else m * dh          # backprop through the mask: only real steps reach the cell
     if nonlinearity == "tanh":
-        da = tanh_backward(dh_cell, h)             # backprop through tanh: 1 - h^2
+        da = rnn_cell_backward(dh_cell, h)         # backprop through tanh: 1 - h^2
     else:
         da = relu_backward(dh_cell, h)             # backprop through relu: 1 where h > 0
     dh_prev = da @ Wh.T                            # backprop through h_{t-1} W_hh: (B, H) @ (H, H) -> (B, H)
@@ -90,7 +108,7 @@ def rnn_backward(d_out, dh_T, cache):
     xp = array_module(d_out)
     T, B, H = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
     E = Wx.shape[0]
-    d_out = d_out.transpose(1, 0, 2)                   # (B, T, H) -> (T, B, H)
+    d_out = xp.ascontiguousarray(d_out.transpose(1, 0, 2))   # (B, T, H) -> (T, B, H), step t one block
     if ms[0] is not None:
         d_out = d_out * ms                             # backprop through out_t = m_t * h_t
     da = xp.empty((T, B, H), dtype=hs.dtype)           # dL/da_t for every step
