@@ -123,16 +123,18 @@ def _take(texts, labels, n, seed):
     return [texts[i] for i in idx], labels[idx]
 
 
-def load_data(config, progress=True):
-    """Read the reviews, fit a Tokenizer on the training texts, and turn both splits into ids.
+def load_data(config, progress=True, tokenizer=None):
+    """Read the reviews, fit a Tokenizer on the training texts (unless one is given, e.g. from a
+    checkpoint), and turn both splits into ids.
 
     Returns tokenizer, (x_train (N, T), y_train (N,)), (x_test, y_test); y as float32 0/1.
     """
     (train_texts, y_train), (test_texts, y_test) = imdb.load(config["data"], seed=config["seed"], progress=progress)
     train_texts, y_train = _take(train_texts, y_train, config["limit"], config["seed"])
     test_texts, y_test = _take(test_texts, y_test, config["limit"], config["seed"] + 1)
-    tokenizer = Tokenizer(num_words=config["num_words"], oov_token="<unk>")
-    tokenizer.fit_on_texts(train_texts)                    # the vocabulary comes from training text only
+    if tokenizer is None:
+        tokenizer = Tokenizer(num_words=config["num_words"], oov_token="<unk>")
+        tokenizer.fit_on_texts(train_texts)                # the vocabulary comes from training text only
     x_train = prepare(train_texts, tokenizer, config["maxlen"], config["padding"])
     x_test = prepare(test_texts, tokenizer, config["maxlen"], config["padding"])
     return tokenizer, (x_train, y_train.astype(np.float32)), (x_test, y_test.astype(np.float32))

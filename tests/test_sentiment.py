@@ -1,0 +1,103 @@
+"""The IMDB app: it learns on the shipped sample, its checkpoints round-trip and resume exactly,
+damaged checkpoints are refused, and the padding pitfall is real."""
+import numpy as np
+import pytest
+
+import minirnn
+from minirnn import checkpoint, sentiment, sentiment_train
+from minirnn.cli import DEMO
+
+SMALL = dict(num_words=500, embed_dim=8, hidden=8, maxlen=40, limit=128, batch_size=32, epochs=2)
+
+
+def params_of(model):
+    return {k: minirnn.to_numpy(v).copy() for k, v in model.params.items()}
+
+
+@pytest.mark.slow
+def test_training_on_the_shipped_sample_beats_075():
+    config = sentiment.Config(**dict(DEMO, cell="gru"))
+    tokenizer, train, test = sentiment.load_data(config, progress=False)
+    model = sentiment.model_from_config(config)
+    history = model.fit(*train, epochs=config["epochs"], batch_size=config["batch_size"],
+                        validation_data=test, verbose=False)
+    assert max(history["val_accuracy"]) > 0.75, history["val_accuracy"]
+    assert history["loss"][-1] < history["loss"][0]
+
+
+def test_checkpoint_round_trip_gives_identical_predictions(tmp_path):
+    config = sentiment.Config(**dict(SMALL, cell="lstm", epochs=1))
+    model, tokenizer, history, _ = sentiment_train.train(config, tmp_path, verbose=False)
+    loaded, _, tok2, config2, epoch, history2 = sentiment.load(tmp_path / "checkpoint.npz")
+    assert (config2, epoch, history2["loss"]) == (config, 1, history["loss"])
+    assert tok2.word_index == tokenizer.word_index
+    texts = ["a wonderful, moving film", "boring and far too long", ""]
+    assert sentiment.predict_texts(loaded, tok2, texts, 40) == sentiment.predict_texts(model, tokenizer, texts, 40)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru"])
+def test_resume_after_epoch_1_equals_an_uninterrupted_run(tmp_path, cell):
+    config = sentiment.Config(**dict(SMALL, cell=cell, dropout=0.2))
+    straight, _, h_straight, _ = sentiment_train.train(config, tmp_path / "a", verbose=False)
+    sentiment_train.train(dict(config, epochs=1), tmp_path / "b", verbose=False)
+    resumed, _, h_resumed, _ = sentiment_train.train(config, tmp_path / "b", verbose=False,
+                                                     resume=tmp_path / "b" / "checkpoint.npz")
+    for k, v in params_of(straight).items():
+        np.testing.assert_array_equal(params_of(resumed)[k], v, err_msg=k)
+    assert h_resumed["loss"] == h_straight["loss"] and len(h_resumed["loss"]) == 2
+
+
+def test_ctrl_c_saves_a_checkpoint_and_returns(tmp_path, monkeypatch):
+    config = sentiment.Config(**dict(SMALL, cell="rnn", epochs=3))
+    calls = {"n": 0}
+    real_step = minirnn.model.train_step
+
+    def interrupt_in_epoch_2(model, x, y):
+        calls["n"] += 1
+        if calls["n"] == 6:                        # 4 batches per epoch: this is epoch 2's second
+            raise KeyboardInterrupt
+        return real_step(model, x, y)
+
+    monkeypatch.setattr(minirnn.model, "train_step", interrupt_in_epoch_2)
+    _, _, _, interrupted = sentiment_train.train(config, tmp_path, verbose=False)
+    assert interrupted
+    _, _, _, _, epoch, history = sentiment.load(tmp_path / "checkpoint.npz")
+    assert epoch == 1 and len(history["loss"]) == 1
+
+
+def test_damaged_checkpoints_are_refused(tmp_path):
+    config = sentiment.Config(**dict(SMALL, cell="rnn", epochs=1))
+    sentiment_train.train(config, tmp_path, verbose=False)
+    good = (tmp_path / "checkpoint.npz").read_bytes()
+    (tmp_path / "cut.npz").write_bytes(good[: len(good) // 2])
+    with pytest.raises(ValueError, match="cut.npz"):
+        sentiment.load(tmp_path / "cut.npz")
+    other = tmp_path / "other.npz"                     # a valid checkpoint of something else
+    checkpoint.save(other, {"a": np.zeros(2)}, {"kind": "charlm"})
+    with pytest.raises(ValueError, match="not a sentiment checkpoint"):
+        sentiment.load(other)
+    arrays, meta = checkpoint.load(tmp_path / "checkpoint.npz")
+    meta["config"]["hidden"] = 9                       # weights no longer fit the config
+    checkpoint.save(tmp_path / "edited.npz", arrays, meta)
+    with pytest.raises(ValueError, match="does not fit"):
+        sentiment.load(tmp_path / "edited.npz")
+
+
+def test_config_rejects_unknown_settings():
+    with pytest.raises(ValueError, match="hiden"):
+        sentiment.Config(hiden=3)
+    with pytest.raises(ValueError, match="cell"):
+        sentiment.Config(cell="transformer")
+
+
+def test_the_padding_pitfall():
+    """Post-padded and unmasked, the model reads 30 padding steps after the words and has forgotten
+    them: two different reviews get the same prediction. Masked, it reads up to the last word."""
+    words = np.array([[5, 6, 7, 0, 0, 0], [8, 9, 0, 0, 0, 0]])
+    masked = sentiment.build_model("rnn", 20, 4, 3, mask=True, seed=1)
+    unmasked = sentiment.build_model("rnn", 20, 4, 3, mask=False, seed=1)
+    longer = np.concatenate([words, np.zeros((2, 30), dtype=int)], axis=1)   # 30 more padding steps
+    np.testing.assert_allclose(masked.predict(longer), masked.predict(words), rtol=1e-6)
+    p_masked, p_unmasked = masked.predict(longer)[:, 0], unmasked.predict(longer)[:, 0]
+    assert abs(p_masked[0] - p_masked[1]) > 1e-4                      # the words still matter
+    assert abs(p_unmasked[0] - p_unmasked[1]) < 1e-3 * abs(p_masked[0] - p_masked[1])   # forgotten
