@@ -1,0 +1,176 @@
+"""Fused CUDA kernels for the element-wise part of each cell step, on the CuPy backend.
+
+On a GPU, one LSTM step is two matrix products (cuBLAS, fast) and ~15 element-wise operations
+(sigmoid, tanh, *, +), each of which CuPy runs as its own kernel that reads and writes (B, H)
+arrays in GPU memory. For a recurrent layer these small launches dominate. The kernels in
+kernels/*.cu do all the element-wise math of a step in one launch, one thread per (b, j).
+
+Each function here has the same name, arguments and results as the readable NumPy/CuPy function
+in rnn.py, lstm.py or gru.py that it replaces (see the equations there and at the top of each
+.cu file). backend.fusable picks between the two; nothing else calls this module.
+
+    rnn_cell_forward(xw, hh) -> h                                   kernels/rnn_cell.cu
+    rnn_cell_backward(dh, h) -> da
+    lstm_cell_forward(xw, hh, c_prev) -> (h, c, gates, tanh_c)      kernels/lstm_cell.cu
+    lstm_cell_backward(dh, dc, c_prev, gates, tanh_c) -> (da, dc_prev)
+    gru_cell_forward(xw, hh, bhn, h_prev) -> (h, gates, hn)         kernels/gru_cell.cu
+    gru_cell_backward(dh, h_prev, gates, hn) -> (dxw, dhh, dh_prev_direct)
+
+How a kernel runs: the .cu text is read from disk, compiled once by NVRTC through
+cupy.RawModule, and cached; each call allocates its outputs and launches ceil(B*H / 256) blocks
+of 256 threads. The .cu files live in kernels/ at the top of the repository (a checkout or an
+editable install) and inside the package as minirnn/kernels/ (an installed wheel).
+"""
+import functools
+from pathlib import Path
+
+import numpy as np
+
+from . import backend
+
+THREADS = 256                                   # threads per block
+KERNEL_SUFFIX = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
+
+
+def kernel_dir():
+    """The folder holding rnn_cell.cu, lstm_cell.cu and gru_cell.cu."""
+    here = Path(__file__).resolve().parent
+    for folder in (here / "kernels", here.parent / "kernels"):    # installed wheel, then checkout
+        if (folder / "lstm_cell.cu").is_file():
+            return folder
+    raise FileNotFoundError(f"minirnn.fused: the CUDA sources (lstm_cell.cu ...) are in neither "
+                            f"{here / 'kernels'} nor {here.parent / 'kernels'}; reinstall minirnn")
+
+
+def kernel_source(filename):
+    """The CUDA C text of one kernels/ file, e.g. kernel_source("lstm_cell.cu")."""
+    return (kernel_dir() / filename).read_text()
+
+
+@functools.lru_cache(maxsize=None)
+def _module(filename):
+    """Compile one .cu file with NVRTC (once per process; CuPy also caches the binary on disk)."""
+    cupy = backend.cupy_module()
+    return cupy.RawModule(code=kernel_source(filename), options=("--std=c++14",))
+
+
+@functools.lru_cache(maxsize=None)
+def _kernel(filename, name, dtype):
+    """The compiled kernel `name` for dtype, e.g. ("lstm_cell.cu", "lstm_cell_forward", float32)."""
+    return _module(filename).get_function(f"{name}_{KERNEL_SUFFIX[dtype]}")
+
+
+def _inputs(where, *arrays):
+    """Check that every input is a CuPy float32/float64 array of one dtype; make them C-contiguous."""
+    cupy = backend.cupy_module()
+    dtype = arrays[0].dtype
+    for a in arrays:
+        if not isinstance(a, cupy.ndarray):
+            raise TypeError(f"{where}: every input must be a CuPy array, got {type(a).__name__}")
+        if a.dtype != dtype or dtype not in KERNEL_SUFFIX:
+            raise TypeError(f"{where}: inputs must all be float32 or all float64, got "
+                            f"{', '.join(str(b.dtype) for b in arrays)}")
+    return [cupy.ascontiguousarray(a) for a in arrays]
+
+
+def _empty(shape, dtype):
+    """A new, uninitialised output array. (The tests swap in a NaN-filled one, so an element a kernel
+    forgets to write shows up.)"""
+    return backend.cupy_module().empty(shape, dtype=dtype)
+
+
+def _check_shape(where, name, a, shape):
+    if tuple(a.shape) != shape:
+        raise ValueError(f"{where}: {name} must have shape {shape}, got {tuple(a.shape)}")
+
+
+def _launch(filename, name, B, H, *arrays):
+    """Run kernel `name` over B*H threads: arguments (B, H, *arrays), dtype from arrays[0]."""
+    if B * H * 4 >= 2**31:
+        raise ValueError(f"{name}: B*4H = {B * H * 4} is too large for the kernels' 32-bit indices")
+    blocks = (B * H + THREADS - 1) // THREADS                      # ceil(B*H / 256)
+    kernel = _kernel(filename, name, arrays[0].dtype)
+    kernel((blocks,), (THREADS,), (np.int32(B), np.int32(H), *arrays))
+
+
+# -- RNN (tanh) ----------------------------------------------------------------------------------
+
+def rnn_cell_forward(xw, hh):
+    """h = tanh(xw + hh).  xw, hh: (B, H) -> h (B, H)."""
+    where = "fused.rnn_cell_forward"
+    xw, hh = _inputs(where, xw, hh)
+    B, H = xw.shape
+    _check_shape(where, "hh", hh, (B, H))
+    h = _empty((B, H), xw.dtype)
+    _launch("rnn_cell.cu", "rnn_cell_forward", B, H, xw, hh, h)
+    return h
+
+
+def rnn_cell_backward(dh, h):
+    """da = dh * (1 - h*h).  dh, h: (B, H) -> da (B, H)."""
+    where = "fused.rnn_cell_backward"
+    dh, h = _inputs(where, dh, h)
+    B, H = h.shape
+    _check_shape(where, "dh", dh, (B, H))
+    da = _empty((B, H), h.dtype)
+    _launch("rnn_cell.cu", "rnn_cell_backward", B, H, dh, h, da)
+    return da
+
+
+# -- LSTM (gates i, f, g, o) ---------------------------------------------------------------------
+
+def lstm_cell_forward(xw, hh, c_prev):
+    """xw, hh: (B, 4H), c_prev: (B, H) -> h (B, H), c (B, H), gates (B, 4H), tanh_c (B, H)."""
+    where = "fused.lstm_cell_forward"
+    xw, hh, c_prev = _inputs(where, xw, hh, c_prev)
+    B, H = c_prev.shape
+    _check_shape(where, "xw", xw, (B, 4 * H))
+    _check_shape(where, "hh", hh, (B, 4 * H))
+    h, c, tanh_c = (_empty((B, H), xw.dtype) for _ in range(3))
+    gates = _empty((B, 4 * H), xw.dtype)
+    _launch("lstm_cell.cu", "lstm_cell_forward", B, H, xw, hh, c_prev, h, c, gates, tanh_c)
+    return h, c, gates, tanh_c
+
+
+def lstm_cell_backward(dh, dc, c_prev, gates, tanh_c):
+    """dh, dc, c_prev: (B, H), gates: (B, 4H), tanh_c: (B, H) -> da (B, 4H), dc_prev (B, H)."""
+    where = "fused.lstm_cell_backward"
+    dh, dc, c_prev, gates, tanh_c = _inputs(where, dh, dc, c_prev, gates, tanh_c)
+    B, H = dh.shape
+    for name, a in (("dc", dc), ("c_prev", c_prev), ("tanh_c", tanh_c)):
+        _check_shape(where, name, a, (B, H))
+    _check_shape(where, "gates", gates, (B, 4 * H))
+    da = _empty((B, 4 * H), dh.dtype)
+    dc_prev = _empty((B, H), dh.dtype)
+    _launch("lstm_cell.cu", "lstm_cell_backward", B, H, dh, dc, c_prev, gates, tanh_c, da, dc_prev)
+    return da, dc_prev
+
+
+# -- GRU (blocks r, z, n) ------------------------------------------------------------------------
+
+def gru_cell_forward(xw, hh, bhn, h_prev):
+    """xw, hh: (B, 3H), bhn: (H,), h_prev: (B, H) -> h (B, H), gates (B, 3H), hn (B, H)."""
+    where = "fused.gru_cell_forward"
+    xw, hh, bhn, h_prev = _inputs(where, xw, hh, bhn, h_prev)
+    B, H = h_prev.shape
+    _check_shape(where, "xw", xw, (B, 3 * H))
+    _check_shape(where, "hh", hh, (B, 3 * H))
+    _check_shape(where, "bhn", bhn, (H,))
+    h, hn = (_empty((B, H), xw.dtype) for _ in range(2))
+    gates = _empty((B, 3 * H), xw.dtype)
+    _launch("gru_cell.cu", "gru_cell_forward", B, H, xw, hh, bhn, h_prev, h, gates, hn)
+    return h, gates, hn
+
+
+def gru_cell_backward(dh, h_prev, gates, hn):
+    """dh, h_prev: (B, H), gates: (B, 3H), hn: (B, H) -> dxw (B, 3H), dhh (B, 3H), dh_prev_direct (B, H)."""
+    where = "fused.gru_cell_backward"
+    dh, h_prev, gates, hn = _inputs(where, dh, h_prev, gates, hn)
+    B, H = dh.shape
+    _check_shape(where, "h_prev", h_prev, (B, H))
+    _check_shape(where, "hn", hn, (B, H))
+    _check_shape(where, "gates", gates, (B, 3 * H))
+    dxw, dhh = (_empty((B, 3 * H), dh.dtype) for _ in range(2))
+    dh_prev_direct = _empty((B, H), dh.dtype)
+    _launch("gru_cell.cu", "gru_cell_backward", B, H, dh, h_prev, gates, hn, dxw, dhh, dh_prev_direct)
+    return dxw, dhh, dh_prev_direct
