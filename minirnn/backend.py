@@ -7,7 +7,12 @@ Layer code never imports cupy. It asks its inputs which module they belong to,
     minirnn.set_backend("cupy")          # or: MINIRNN_BACKEND=cupy python train.py
     x = minirnn.backend.to_device(x)     # NumPy -> current backend
     x = minirnn.backend.to_numpy(x)      # any backend -> NumPy (for printing, saving, plots)
+
+On CuPy, the element-wise part of each cell step runs as one fused CUDA kernel (kernels/*.cu,
+launched by minirnn/fused.py): the cell files mark those functions with @fusable, below.
+MINIRNN_FUSED=0 turns the kernels off (plain CuPy, the same lines as on NumPy).
 """
+import functools
 import os
 
 import numpy
@@ -76,6 +81,37 @@ def to_numpy(a):
     if _cupy is not None and isinstance(a, _cupy.ndarray):
         return _cupy.asnumpy(a)
     return numpy.asarray(a)
+
+
+def cupy_module():
+    """The cupy module (imported and checked on first use). fused.py gets cupy from here."""
+    return _load_cupy()
+
+
+def fused_enabled():
+    """False when the environment says MINIRNN_FUSED=0 (read at each call, so it can be toggled)."""
+    return os.environ.get("MINIRNN_FUSED", "1").strip() != "0"
+
+
+def fusable(fn):
+    """Decorator for a cell's element-wise function: NumPy runs fn itself, CuPy runs its fused kernel.
+
+    On NumPy inputs (the first argument decides) fn is called unchanged: the readable reference.
+    On CuPy inputs minirnn.fused.<fn's name> is called instead: the same math in one CUDA kernel,
+    with the same arguments and results. MINIRNN_FUSED=0 keeps fn on CuPy too.
+    fn itself stays reachable as wrapper.__wrapped__.
+    """
+    name = fn.__name__
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if type(args[0]) is numpy.ndarray:                 # the CPU path: one type check, then fn
+            return fn(*args, **kwargs)
+        if _cupy is not None and isinstance(args[0], _cupy.ndarray) and fused_enabled():
+            from . import fused                            # imported on first GPU use only
+            return getattr(fused, name)(*args, **kwargs)
+        return fn(*args, **kwargs)
+    return wrapper
 
 
 def is_gpu_available():

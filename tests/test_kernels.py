@@ -471,3 +471,16 @@ def test_gpu_layers_with_and_without_kernels_match_numpy(cell, monkeypatch):
                 np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12, err_msg=f"MINIRNN_FUSED={fused_flag}")
     finally:
         backend.set_backend("numpy")
+
+
+# -- packaging: the .cu files ship inside the wheel -------------------------------------------------
+def test_pyproject_lists_every_subpackage_and_ships_the_kernels():
+    import tomllib
+    root = Path(__file__).resolve().parent.parent
+    config = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    on_disk = {".".join(p.parent.relative_to(root).parts) for p in (root / "minirnn").rglob("__init__.py")}
+    missing = on_disk - set(config["packages"])
+    assert not missing, f"add {sorted(missing)} to [tool.setuptools] packages in pyproject.toml"
+    assert config["package-dir"]["minirnn.kernels"] == "kernels"
+    assert "*.cu" in config["package-data"]["minirnn.kernels"]
+    assert sorted(p.name for p in (root / "kernels").glob("*.cu")) == FILES
