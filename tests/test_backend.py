@@ -65,3 +65,14 @@ def test_cupy_backend_round_trip_and_layer_on_the_gpu():
         assert out.shape == (2, 5, 4) and isinstance(out, cupy.ndarray)
     finally:
         backend.set_backend("numpy")
+
+
+def test_gpu_benchmark_has_help_and_explains_a_missing_gpu():
+    import subprocess
+    from pathlib import Path
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_gpu.py"
+    p = subprocess.run([sys.executable, str(script), "--help"], capture_output=True, text=True)
+    assert p.returncode == 0 and "--sizes" in p.stdout and "floor" in p.stdout
+    if not backend.is_gpu_available():
+        p = subprocess.run([sys.executable, str(script), "--quick"], capture_output=True, text=True)
+        assert p.returncode != 0 and "needs CuPy and a visible NVIDIA GPU" in p.stderr
