@@ -232,7 +232,8 @@ def trace(cell="rnn", steps=3, hidden=2, input_size=2, batch=1, seed=0, write=pr
     layer.backward(d_out)
     diffs = {k: float(np.max(np.abs(grads[k] - layer.grads[k + "_l0"]))) for k in grads}
     diffs["out"] = float(np.max(np.abs(out - layer_out)))
-    diffs["d_h0"] = float(np.max(np.abs(d_h0 - layer.d_h0[0])))
+    layer_dh0 = layer.d_h0[0] if isinstance(layer, LSTM) else layer.d_h0   # the LSTM's is (dh0, dc0)
+    diffs["d_h0"] = float(np.max(np.abs(d_h0 - layer_dh0[0])))              # (L*D, B, H) -> (B, H)
     write("\n==== CHECK against layer.forward() and layer.backward()")
     for k, d in diffs.items():
         write(f"  {k:<6} max |trace - layer| = {d:.1e}")
