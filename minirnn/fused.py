@@ -29,6 +29,7 @@ import numpy as np
 from . import backend
 
 THREADS = 256                                   # threads per block
+NVRTC_OPTIONS = ("--generate-line-info",)       # keeps source lines for profilers; math stays IEEE (no fast-math)
 KERNEL_SUFFIX = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
 
 
@@ -51,7 +52,7 @@ def kernel_source(filename):
 def _module(filename):
     """Compile one .cu file with NVRTC (once per process; CuPy also caches the binary on disk)."""
     cupy = backend.cupy_module()
-    return cupy.RawModule(code=kernel_source(filename), options=("--std=c++14",))
+    return cupy.RawModule(code=kernel_source(filename), options=NVRTC_OPTIONS)
 
 
 @functools.lru_cache(maxsize=None)

@@ -159,7 +159,7 @@ def test_nvrtc_compiles_each_kernel_file_as_cupy_does(filename):
     prog = ctypes.c_void_p()
     assert lib.nvrtcCreateProgram(ctypes.byref(prog), fused.kernel_source(filename).encode(),
                                   filename.encode(), 0, None, None) == 0
-    opts = [b"--std=c++14", b"-arch=compute_90"]                  # fused.py's options, and an H100
+    opts = [o.encode() for o in fused.NVRTC_OPTIONS] + [b"-arch=compute_90"]   # fused.py's, for an H100
     rc = lib.nvrtcCompileProgram(prog, len(opts), (ctypes.c_char_p * len(opts))(*opts))
     size = ctypes.c_size_t()
     lib.nvrtcGetProgramLogSize(prog, ctypes.byref(size))
