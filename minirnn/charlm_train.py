@@ -47,7 +47,7 @@ DEFAULTS = {
     "clip": 5.0,             # clip the global gradient norm
     "val_fraction": 0.1,     # the last 10% of the text is held out
     "eval_every": 200,       # updates between validation / sample / checkpoint
-    "val_chars": 30000,      # periodic validation reads this many held-out chars (the final one all)
+    "val_chars": 200000,     # periodic validation reads at most this many held-out chars (the final one all)
     "sample_chars": 200,
     "seed": 0,
     "data": None,            # the text file's path, for the record (and --resume without --data)
@@ -136,9 +136,6 @@ def train(text, config, out_dir, minutes=None, max_steps=None, resume=None, verb
     x, y = make_streams(train_ids, config["batch"])               # (B, n) each
     S, hist, ckpt = config["seq_len"], run["history"], os.path.join(out_dir, CHECKPOINT)
     os.makedirs(out_dir, exist_ok=True)
-    log(f"charlm: {config['cell']} L={config['num_layers']} H={config['hidden']} E={config['embed']}, "
-        f"{model.num_params():,d} parameters; V={vocab.size}, {len(train_ids):,d} train / {len(val_ids):,d} "
-        f"val chars; B={config['batch']} S={S}; {n_chunks(x, S)} updates per epoch")
 
     def checkpoint_now():
         save_checkpoint(ckpt, model, optimizer, vocab, config, run, state)
@@ -160,6 +157,9 @@ def train(text, config, out_dir, minutes=None, max_steps=None, resume=None, verb
 
     if threading.current_thread() is threading.main_thread():
         old_handler = signal.signal(signal.SIGINT, on_ctrl_c)
+    log(f"charlm: {config['cell']} L={config['num_layers']} H={config['hidden']} E={config['embed']}, "
+        f"{model.num_params():,d} parameters; V={vocab.size}, {len(train_ids):,d} train / {len(val_ids):,d} "
+        f"val chars; B={config['batch']} S={S}; {n_chunks(x, S)} updates per epoch")
     try:
         while (not stop and (max_steps is None or run["step"] < max_steps)
                and time.perf_counter() - t_start < budget):

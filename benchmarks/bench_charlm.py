@@ -1,0 +1,101 @@
+"""Character-level LSTM on tiny-shakespeare under a time budget: validation loss in nats/char.
+
+    python benchmarks/bench_charlm.py                    # 30 minutes, the defaults below
+    python benchmarks/bench_charlm.py --minutes 5 --hidden 128 --threads 1
+
+Target: validation loss <= 1.55 nats/char (2.24 bits/char) on the held-out last 10% of the text
+within 30 minutes on 2 CPU cores (NumPy backend). The run is `charlm_train.train()`, the same loop
+as `minirnn charlm train`; its checkpoint, loss curve and samples go to runs/bench_charlm/.
+Writes benchmarks/results/charlm.json and charlm.md: machine, date, command, the validation curve
+(nats/char against minutes), the final validation loss on the whole held-out text, and a sample.
+"""
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+TARGET = 1.55                                   # nats/char
+
+parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"))
+parser.add_argument("--minutes", type=float, default=30.0, help="training budget (fractions allowed)")
+parser.add_argument("--threads", type=int, default=2, help="BLAS threads (OMP/OPENBLAS/MKL_NUM_THREADS)")
+parser.add_argument("--model", default="lstm", choices=("rnn", "lstm", "gru"))
+parser.add_argument("--layers", type=int, default=1)
+parser.add_argument("--hidden", type=int, default=256)
+parser.add_argument("--embed", type=int, default=64)
+parser.add_argument("--seq-len", type=int, default=100)
+parser.add_argument("--batch", type=int, default=32)
+parser.add_argument("--lr", type=float, default=2e-3)
+parser.add_argument("--dropout", type=float, default=0.0)
+parser.add_argument("--eval-every", type=int, default=250)
+parser.add_argument("--out", default=str(ROOT / "runs" / "bench_charlm"))
+args = parser.parse_args()
+
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = str(args.threads)         # before NumPy loads its BLAS
+
+import numpy as np  # noqa: E402
+
+from minirnn.charlm import load_text, sample  # noqa: E402
+from minirnn.charlm_train import LN2, Config, train  # noqa: E402
+
+config = Config(cell=args.model, num_layers=args.layers, hidden=args.hidden, embed=args.embed,
+                seq_len=args.seq_len, batch=args.batch, lr=args.lr, dropout=args.dropout,
+                eval_every=args.eval_every, data=args.data)
+text = load_text(args.data)
+result = train(text, config, args.out, minutes=args.minutes)
+run, hist, val = result["run"], result["run"]["history"], result["val_loss"]
+if result["interrupted"]:
+    sys.exit("interrupted: no results written")
+text_out = sample(result["model"], result["vocab"], 500, prime="ROMEO:", temperature=0.8, seed=0)
+
+machine = (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores visible, {args.threads} BLAS "
+           f"threads; Python {platform.python_version()}, numpy {np.__version__}")
+command = "python benchmarks/bench_charlm.py " + " ".join(sys.argv[1:])
+record = {
+    "benchmark": "charlm", "date": datetime.datetime.now().isoformat(timespec="seconds"), "machine": machine,
+    "command": command.strip(), "config": config, "parameters": result["model"].num_params(),
+    "minutes": run["seconds"] / 60, "steps": run["step"], "epochs": run["epoch"],
+    "chars_per_second": run["step"] * config["batch"] * config["seq_len"] / run["seconds"],
+    "final_val_loss_nats": val, "final_val_loss_bits": val / LN2,
+    "target_nats": TARGET, "met_target": bool(val <= TARGET),
+    "curve": {"step": hist["step"], "minutes": hist["minutes"], "train_loss": hist["train_loss"],
+              "val_loss": hist["val_loss"]},
+    "sample": text_out,
+}
+RESULTS.mkdir(parents=True, exist_ok=True)
+(RESULTS / "charlm.json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+
+rows = [f"| {s} | {m:.1f} | {t:.4f} | {v:.4f} | {v / LN2:.3f} |"
+        for s, m, t, v in zip(hist["step"], hist["minutes"], hist["train_loss"], hist["val_loss"])]
+md = f"""# Character-level LSTM on tiny-shakespeare
+
+{machine}; {record['date']}.
+`{record['command']}`: {config['cell'].upper()} L={config['num_layers']} H={config['hidden']} E={config['embed']},
+{record['parameters']:,d} parameters; B={config['batch']} S={config['seq_len']}, Adam lr {config['lr']}, clip {config['clip']}.
+Validation: the last 10% of the text (periodic points on its first {config['val_chars']:,d} characters, the last point on all of it).
+
+**Final validation loss: {val:.4f} nats/char ({val / LN2:.3f} bits/char)** after {run['step']:,d} updates
+({run['epoch']} full passes) in {record['minutes']:.1f} min, {record['chars_per_second']:,.0f} training chars/s.
+Target <= {TARGET} nats/char within 30 minutes on 2 cores: {'met' if record['met_target'] else 'NOT met'}.
+
+| step | minutes | train nats/char | val nats/char | val bits/char |
+|---:|---:|---:|---:|---:|
+""" + "\n".join(rows) + f"""
+
+Sample (prime "ROMEO:", temperature 0.8, seed 0):
+
+```
+{text_out}
+```
+"""
+(RESULTS / "charlm.md").write_text(md, encoding="utf-8")
+print(md)
+print(f"wrote {RESULTS / 'charlm.json'} and {RESULTS / 'charlm.md'}")
