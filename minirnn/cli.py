@@ -12,7 +12,7 @@ import argparse
 import os
 import sys
 
-from . import sentiment
+from . import cli_charlm, cli_viz, sentiment
 from .backend import set_backend
 
 # The demo: small enough to train SimpleRNN and LSTM on the shipped 2,000 reviews in about 2 minutes
@@ -140,13 +140,16 @@ def build_parser():
     p.add_argument("--quiet", action="store_true")
     p.add_argument("--device", choices=["cpu", "gpu"], default="cpu")
     p.set_defaults(func=cmd_demo)
+
+    cli_charlm.add_parser(sub)                      # minirnn charlm train | sample
+    cli_viz.add_parsers(sub)                        # minirnn trace ..., minirnn viz ...
     return parser
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
-        if args.device == "gpu":
+        if getattr(args, "device", "cpu") == "gpu":
             set_backend("cupy")
         return args.func(args)
     except (FileNotFoundError, ValueError, RuntimeError) as e:   # bad input: one clear line, no trace
