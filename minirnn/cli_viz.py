@@ -148,7 +148,10 @@ def run_viz(args):
     todo = list(jobs) if args.what == "all" else [args.what]
     try:
         for what in todo:
-            paths = jobs[what](args, quick=True) if (what == "memory" and args.what == "all") else jobs[what](args)
+            if what == "memory" and args.what == "all":
+                paths = viz_memory(args, quick=True)              # T <= 50 only: the full sweep takes minutes
+            else:
+                paths = jobs[what](args)
             for path in paths:
                 print(f"wrote {path}")
     except (ValueError, OSError) as e:

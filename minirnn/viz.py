@@ -177,9 +177,9 @@ def plot_lstm_gates(layer, x, path, labels=None, marks=None, title="Inside an LS
 
 # ---------------------------------------------------------------- long-range memory
 
-def plot_memory(rows, path, baseline=2.0 / 12.0, title="Adding problem: who remembers across T steps?"):
+def plot_memory(rows, path, baseline=2.0 / 12.0, solved=0.01, title="Adding problem: who remembers across T steps?"):
     """rows: dicts with "cell", "T", "mse" (from minirnn.tasks.memory_sweep). Test MSE against T per cell,
-    log scale, with the predict-1.0 baseline. Returns path."""
+    log scale, with the predict-1.0 baseline and the "solved" line. Returns path."""
     names = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
     fig, ax = plt.subplots(figsize=(8, 5))
     cells = list(dict.fromkeys(r["cell"] for r in rows))
@@ -187,10 +187,11 @@ def plot_memory(rows, path, baseline=2.0 / 12.0, title="Adding problem: who reme
         pts = sorted((r["T"], r["mse"]) for r in rows if r["cell"] == cell)
         ax.semilogy([p[0] for p in pts], [p[1] for p in pts], "o-", color=f"C{k}", lw=2, label=names.get(cell, cell))
     ax.axhline(baseline, color="gray", ls="--", label=f"always predict 1.0 (MSE {baseline:.3f})")
+    ax.axhline(solved, color="gray", ls=":", label=f"solved: MSE < {solved:g}")
     Ts = sorted({r["T"] for r in rows})
     ax.set_xticks(Ts)
     ax.set(title=title, xlabel="sequence length T (steps between the first marker and the answer: up to T)",
-           ylabel="test MSE (squared units of the sum, log scale)")
+           ylabel="test MSE (target: a sum in [0, 2]; log scale)")
     ax.grid(alpha=0.3, which="both")
     ax.legend()
     return save_figure(fig, path)
