@@ -85,6 +85,7 @@ def viz_grads(args):
 
 
 def viz_gates(args):
+    from .backend import to_device
     from .recurrent import LSTM, _Recurrent
     from .viz import plot_lstm_gates
     path = os.path.join(args.out, "gates.png")
@@ -96,7 +97,7 @@ def viz_gates(args):
             raise ValueError(f"viz gates needs a one-direction LSTM checkpoint, this one is {layer!r}; "
                              f"without --checkpoint it trains a small LSTM on the adding problem")
         ids = tokenizer.texts_to_sequences([imdb.clean(args.text)])[0][:60]
-        x = model.layers[0].forward(np.asarray(ids, dtype=np.int64)[None])   # (1, T) -> (1, T, E)
+        x = model.layers[0].forward(to_device(np.asarray(ids, dtype=np.int64)[None]))   # (1, T) -> (1, T, E)
         words = [tokenizer.index_word.get(i, "?") for i in ids]
         return [plot_lstm_gates(layer, x, path, labels=words, title="Inside an LSTM reading one review")]
     from .tasks import adding_problem, train_adding

@@ -21,6 +21,7 @@ import sys
 
 import numpy as np
 
+from .backend import array_module, to_device, to_numpy
 from .gru import gru_step_backward, gru_step_forward
 from .losses import mse
 from .lstm import lstm_step_backward, lstm_step_forward
@@ -43,10 +44,12 @@ def run_steps(layer, x):
     if layer.num_layers != 1 or layer.bidirectional:
         raise ValueError(f"run_steps: needs a one-layer, one-direction layer, got {layer!r}")
     p = layer._params_of(0, 0)                                     # {"Wx", "Wh", "b" (, "bhn")}
+    xp = array_module(p["Wh"])                                     # NumPy or CuPy, where the weights are
+    x = xp.asarray(x, dtype=p["Wh"].dtype)
     B, T, _ = x.shape
     H = layer.hidden_size
-    h = np.zeros((B, H), dtype=x.dtype)
-    c = np.zeros((B, H), dtype=x.dtype)
+    h = xp.zeros((B, H), dtype=x.dtype)
+    c = xp.zeros((B, H), dtype=x.dtype)
     steps = []
     for t in range(T):
         xw = x[:, t] @ p["Wx"] + p["b"]                            # (B, E) @ (E, G*H) -> (B, G*H)
@@ -79,10 +82,12 @@ def backward_steps(layer, steps, d_out, dh_T=None):
     gradients "acc" (a dict like layer.grads). Returns the final grads dict and dL/dh_0.
     """
     p = layer._params_of(0, 0)
+    xp = array_module(p["Wh"])
+    d_out = xp.asarray(d_out, dtype=p["Wh"].dtype)
     B, T, H = d_out.shape
-    grads = {name: np.zeros_like(v) for name, v in p.items()}
-    dh_next = np.zeros((B, H)) if dh_T is None else dh_T
-    dc_next = np.zeros((B, H))
+    grads = {name: xp.zeros_like(v) for name, v in p.items()}
+    dh_next = xp.zeros((B, H), dtype=d_out.dtype) if dh_T is None else xp.asarray(dh_T, dtype=d_out.dtype)
+    dc_next = xp.zeros((B, H), dtype=d_out.dtype)
     for t in reversed(range(T)):
         s = steps[t]
         dh = d_out[:, t] + dh_next                                 # h_t feeds out_t and step t+1
@@ -110,7 +115,7 @@ def backward_steps(layer, steps, d_out, dh_T=None):
 # ---------------------------------------------------------------- printing
 
 def _fmt(a):
-    return np.array2string(np.asarray(a), precision=4, floatmode="fixed", suppress_small=True,
+    return np.array2string(np.asarray(to_numpy(a)), precision=4, floatmode="fixed", suppress_small=True,
                            max_line_width=200)
 
 
@@ -198,8 +203,8 @@ def trace(cell="rnn", steps=3, hidden=2, input_size=2, batch=1, seed=0, write=pr
             raise ValueError(f"trace: {name} must be an integer from 1 to 50 (it is printed in full), got {v!r}")
     rng = np.random.default_rng(seed)
     layer = CELLS[cell](input_size, hidden, rng=rng, dtype=np.float64)
-    x = rng.standard_normal((batch, steps, input_size))            # (B, T, E)
-    target = rng.standard_normal((batch, steps, hidden))           # (B, T, H)
+    x = to_device(rng.standard_normal((batch, steps, input_size)), np.float64)    # (B, T, E)
+    target = to_device(rng.standard_normal((batch, steps, hidden)), np.float64)   # (B, T, H)
     H, p = hidden, layer._params_of(0, 0)
     write(f"{type(layer).__name__} trace: B={batch} sequence(s), T={steps} steps, E={input_size} inputs, "
           f"H={hidden} units, seed {seed}")
@@ -214,7 +219,7 @@ def trace(cell="rnn", steps=3, hidden=2, input_size=2, batch=1, seed=0, write=pr
     st = run_steps(layer, x)
     for t, s in enumerate(st, start=1):
         _print_forward_step(write, cell, s, t, H, p["Wh"], getattr(layer, "nonlinearity", ""))
-    out = np.stack([s["h"] for s in st], axis=1)                   # T x (B, H) -> (B, T, H)
+    out = array_module(x).stack([s["h"] for s in st], axis=1)      # T x (B, H) -> (B, T, H)
     loss, d_out = mse(out, target)
     write("")
     _line(write, "y", "target", target)
@@ -230,10 +235,12 @@ def trace(cell="rnn", steps=3, hidden=2, input_size=2, batch=1, seed=0, write=pr
     # The same with the layer's own forward and backward: the numbers must agree.
     layer_out, _ = layer.forward(x)
     layer.backward(d_out)
-    diffs = {k: float(np.max(np.abs(grads[k] - layer.grads[k + "_l0"]))) for k in grads}
-    diffs["out"] = float(np.max(np.abs(out - layer_out)))
+    def gap(a, b):
+        return float(np.max(np.abs(to_numpy(a) - to_numpy(b))))
+    diffs = {k: gap(grads[k], layer.grads[k + "_l0"]) for k in grads}
+    diffs["out"] = gap(out, layer_out)
     layer_dh0 = layer.d_h0[0] if isinstance(layer, LSTM) else layer.d_h0   # the LSTM's is (dh0, dc0)
-    diffs["d_h0"] = float(np.max(np.abs(d_h0 - layer_dh0[0])))              # (L*D, B, H) -> (B, H)
+    diffs["d_h0"] = gap(d_h0, layer_dh0[0])                               # (L*D, B, H) -> (B, H)
     write("\n==== CHECK against layer.forward() and layer.backward()")
     for k, d in diffs.items():
         write(f"  {k:<6} max |trace - layer| = {d:.1e}")

@@ -17,7 +17,7 @@ import matplotlib
 matplotlib.use("Agg")                       # draw into files only: works without a display
 import matplotlib.pyplot as plt  # noqa: E402
 
-from .backend import to_numpy  # noqa: E402
+from .backend import to_device, to_numpy  # noqa: E402
 from .layers import Embedding  # noqa: E402
 from .recurrent import LSTM, _Recurrent  # noqa: E402
 
@@ -96,7 +96,7 @@ def hidden_states(model, tokenizer, text, max_words=60):
         raise ValueError("hidden_states: the text has no words the tokenizer knows (nor an <unk> id)")
     words = [tokenizer.index_word.get(i, "?") for i in ids]
     model.eval()                                                   # Dropout off
-    h = np.asarray(ids, dtype=np.int64)[None]                      # (1, T): no padding, so no mask needed
+    h = to_device(np.asarray(ids, dtype=np.int64)[None])           # (1, T): no padding, so no mask needed
     for layer in model.layers[:k + 1]:
         h = layer.forward(h)                                       # (1, T) -> (1, T, E) -> ...
         if isinstance(layer, _Recurrent):

@@ -12,11 +12,11 @@ additive cell state and the GRU's update gate let it pass.
 
 h_0 is the initial state and h_t the state after reading t inputs; dL/dh_t is computed by the real
 *_step_backward functions (minirnn.trace.backward_steps), so norms[0] equals layer.d_h0 after
-layer.forward(x) and layer.backward(zeros, d_h_n=d_hT). NumPy backend.
+layer.forward(x) and layer.backward(zeros, d_h_n=d_hT). Works on either backend; returns NumPy.
 """
 import numpy as np
 
-from .backend import to_numpy
+from .backend import to_device, to_numpy
 from .losses import mse
 from .trace import backward_steps, run_steps
 from .viz import plt, save_figure
@@ -37,9 +37,9 @@ def hidden_grad_norms(layer, x, d_hT, clip_norm=None):
     d_out = np.zeros((B, T, layer.hidden_size), dtype=x.dtype)     # the loss reads only h_T
     grads, d_h0 = backward_steps(layer, steps, d_out, dh_T=d_hT)   # fills steps[t]["dh"] = dL/dh_{t+1}
     dh = [d_h0] + [steps[t]["dh"] for t in range(T - 1)]           # dL/dh_0 .. dL/dh_{T-1}
-    norms = np.array([np.linalg.norm(d) for d in dh], dtype=np.float64)   # (T,)
+    norms = np.array([np.linalg.norm(to_numpy(d)) for d in dh], dtype=np.float64)   # (T,)
     if clip_norm is not None:
-        total = np.sqrt(sum(float(np.sum(g.astype(np.float64) ** 2)) for g in grads.values()))
+        total = np.sqrt(sum(float(np.sum(to_numpy(g).astype(np.float64) ** 2)) for g in grads.values()))
         norms *= min(1.0, clip_norm / (total + 1e-6))              # the same scale as optim.clip_grad_norm
     return norms
 
@@ -49,8 +49,8 @@ def adding_grad_norms(model, x, y, clip_norm=None):
 
     x: (B, T, 2), y: (B,). Returns norms (T,).
     """
-    pred = model.forward(x)                                        # (B, 1)
-    _, d_pred = mse(pred, y.reshape(-1, 1).astype(pred.dtype))
+    pred = model.forward(to_device(x))                             # (B, 1)
+    _, d_pred = mse(pred, to_device(y).reshape(-1, 1).astype(pred.dtype))
     d_hT = model.head.backward(d_pred)                             # backprop through the head: (B, 1) -> (B, H)
     return hidden_grad_norms(model.rnn, x, d_hT, clip_norm)
 
