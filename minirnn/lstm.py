@@ -19,8 +19,23 @@ Speed without hiding the math: x_t W_x + b does not depend on h, so lstm_forward
 all T steps in one matrix product before the loop, and lstm_backward forms the weight gradients
 with one product each after its loop.
 """
-from .activations import sigmoid, sigmoid_backward, tanh, tanh_backward
+import functools
+
+from .activations import tanh, tanh_backward
 from .backend import array_module
+
+
+@functools.lru_cache(maxsize=None)
+def _sigmoid_tanh_coefficients(xp, H, dtype):
+    """half, shift (4H,) so that half * tanh(half * a) + shift is sigmoid on i, f, o and tanh on g.
+
+    sigmoid(a) = 0.5 tanh(0.5 a) + 0.5 -> half = 0.5, shift = 0.5;  tanh(a) -> half = 1, shift = 0.
+    Made once per (H, dtype) and kept (callers must not write to them).
+    """
+    half = xp.full(4 * H, 0.5, dtype=dtype)
+    shift = xp.full(4 * H, 0.5, dtype=dtype)
+    half[2 * H:3 * H], shift[2 * H:3 * H] = 1, 0      # the g block
+    return half, shift
 
 
 def _blocks(a):
@@ -36,11 +51,14 @@ def lstm_cell_forward(xw, hh, c_prev):
     Returns h (B, H), c (B, H), gates (B, 4H) = [i, f, g, o] after their nonlinearities,
     and tanh_c (B, H) = tanh(c_t).
     """
-    H = c_prev.shape[1]
+    half, shift = _sigmoid_tanh_coefficients(array_module(xw), c_prev.shape[1], xw.dtype)
     gates = xw + hh                                       # a_t (B, 4H), turned into the gates in place:
-    sigmoid(gates[:, :2 * H], out=gates[:, :2 * H])       # i, f = sigmoid(a_i), sigmoid(a_f)
-    tanh(gates[:, 2 * H:3 * H], out=gates[:, 2 * H:3 * H])    # g = tanh(a_g)
-    sigmoid(gates[:, 3 * H:], out=gates[:, 3 * H:])       # o = sigmoid(a_o)
+    # i, f, o = sigmoid(a) and g = tanh(a), with one tanh call for all four blocks, because
+    # sigmoid(a) = 0.5 tanh(0.5 a) + 0.5:  gates = half * tanh(half * a) + shift, column by column.
+    gates *= half
+    tanh(gates, out=gates)
+    gates *= half
+    gates += shift
     i, f, g, o = _blocks(gates)
     c = f * c_prev
     c += i * g                                            # c_t = f c_{t-1} + i g
@@ -66,10 +84,14 @@ def lstm_cell_backward(dh, dc, c_prev, gates, tanh_c):
     xp.multiply(dc_total, c_prev, out=df)                 # ... to f
     xp.multiply(dc_total, i, out=dg)                      # ... to g
     dc_prev = dc_total * f                                # ... and to c_prev
-    sigmoid_backward(di, i, out=di)                       # backprop through the sigmoids: s (1 - s)
-    sigmoid_backward(df, f, out=df)
-    tanh_backward(dg, g, out=dg)                          # backprop through tanh: 1 - g^2
-    sigmoid_backward(do, o, out=do)
+    # Backprop through the four nonlinearities in one pass: da *= slope, with slope = s (1 - s)
+    # on the sigmoid blocks i, f, o and 1 - g^2 on the tanh block g.
+    slope = 1 - gates
+    slope *= gates                                        # s (1 - s) on every block ...
+    slope_g = _blocks(slope)[2]
+    xp.multiply(g, g, out=slope_g)
+    xp.subtract(1, slope_g, out=slope_g)                  # ... then 1 - g^2 on g
+    da *= slope
     return da, dc_prev
 
 
