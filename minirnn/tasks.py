@@ -55,13 +55,16 @@ def adding_problem(n, T, rng=None, dtype=np.float32):
 
 
 class AddingModel:
-    """A recurrent layer and a Linear head on its final state: x (B, T, 2) -> prediction (B, 1)."""
+    """A recurrent layer and a Linear head on its final state: x (B, T, 2) -> prediction (B, 1).
 
-    def __init__(self, cell="lstm", hidden=32, seed=0, forget_bias=1.0):
+    layer_kwargs go to the recurrent layer (e.g. orthogonal=True, nonlinearity="relu").
+    """
+
+    def __init__(self, cell="lstm", hidden=32, seed=0, forget_bias=1.0, **layer_kwargs):
         if cell not in CELLS:
             raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
         rng = np.random.default_rng(seed)
-        kwargs = {"forget_bias": forget_bias} if cell == "lstm" else {}
+        kwargs = dict(layer_kwargs, **({"forget_bias": forget_bias} if cell == "lstm" else {}))
         self.cell = cell
         self.rnn = CELLS[cell](2, hidden, rng=rng, **kwargs)
         self.head = Linear(hidden, 1, rng=rng)

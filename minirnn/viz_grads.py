@@ -66,12 +66,13 @@ def plot_hidden_grad_norms(panels, path, title="Gradient reaching h_t from a los
             norms = np.asarray(norms, dtype=np.float64)
             t = np.arange(len(norms))
             ok = np.isfinite(norms) & (norms > 0)                  # log scale: leave out exact zeros
-            ax.semilogy(t[ok], norms[ok], "-", color=f"C{k}", label=label)
+            ls = "--" if "clipped" in label else "-"               # a clipped copy of a line: dashed
+            ax.semilogy(t[ok], norms[ok], ls, color=f"C{k}", label=label)
         T = max(len(n) for n in lines.values())
         ax.set(title=name, xlabel=f"time step t (state after t of {T} inputs; the loss reads h_{T})",
                ylabel="||dL/dh_t|| (L2 norm, log scale)")
         ax.grid(alpha=0.3, which="both")
-        ax.legend()
+        ax.legend(fontsize=8)
     fig.suptitle(title)
     return save_figure(fig, path)
 
@@ -112,6 +113,9 @@ def grad_norm_panels(T=50, steps=300, hidden=32, batch_size=64, clip_norm=1.0, l
     and (from the same initial weights) with clip_norm. Returns {panel title: {cell name: norms (T,)}}.
 
     The clipped panel also scales the series as the clipping does (hidden_grad_norms's clip_norm).
+    The first panel adds an exploding case: a SimpleRNN whose W_hh is 2 x an orthogonal matrix (the
+    backward signal roughly doubles per step while the units are not saturated), with and without
+    clipping: clipping scales the whole series down, it does not change its shape.
     A run whose loss becomes NaN/Inf is drawn as missing, labelled "(diverged)".
     """
     from .tasks import AddingModel, adding_problem, train_adding
@@ -129,6 +133,10 @@ def grad_norm_panels(T=50, steps=300, hidden=32, batch_size=64, clip_norm=1.0, l
                 panel[name] = adding_grad_norms(model, x, y, clip_norm=clip)
             except ValueError:                                     # mse refuses NaN/Inf: training diverged
                 panel[name + " (diverged)"] = np.full(T, np.nan)
+    exploding = AddingModel("rnn", hidden, seed, orthogonal=True)
+    exploding.rnn.params["Wh_l0"] *= 2.0                           # every singular value of W_hh is 2
+    init["SimpleRNN, W_hh = 2 x orthogonal"] = adding_grad_norms(exploding, x, y)
+    init[f"the same, clipped to norm {clip_norm:g}"] = adding_grad_norms(exploding, x, y, clip_norm=clip_norm)
     return {"at initialisation": init,
             f"after {steps} Adam steps (lr {lr:g}), no clipping": plain,
             f"after {steps} Adam steps, clipped to norm {clip_norm:g}": clipped}

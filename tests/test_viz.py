@@ -118,6 +118,17 @@ def test_simple_rnn_gradient_vanishes_faster_than_lstm():
     assert rnn[0] / rnn[-1] < lstm[0] / lstm[-1] < 1                          # both shrink; the RNN's far more
 
 
+def test_rnn_gradient_explodes_with_a_large_recurrent_matrix():
+    x, y = adding_problem(16, 30, rng=0)
+    model = AddingModel("rnn", 16, seed=0, orthogonal=True)
+    model.rnn.params["Wh_l0"] *= 2.0                                          # singular values all 2
+    norms = adding_grad_norms(model, x, y)
+    clipped = adding_grad_norms(model, x, y, clip_norm=1.0)
+    assert norms[0] > 10 * norms[-1]                                          # grows going back in time
+    ratio = clipped / norms
+    assert ratio.max() < 1 and np.allclose(ratio, ratio[0])                   # clipping: one scale for all t
+
+
 def test_plot_hidden_grad_norms_png(tmp_path):
     panels = {"a": {"RNN": np.logspace(-8, 0, 10), "LSTM": np.logspace(-2, 0, 10)}, "b": {"GRU": np.ones(10)}}
     assert png_shape(plot_hidden_grad_norms(panels, tmp_path / "n.png")) == (int(4.5 * DPI), int(11 * DPI))
@@ -134,6 +145,25 @@ def test_plot_grad_norm_per_step_png(tiny_sentiment, tmp_path):
 def test_plot_memory_png(tmp_path):
     rows = memory_sweep(("rnn", "lstm"), (4, 8), steps=2, eval_every=2, n_test=8, progress=False)
     assert png_shape(plot_memory(rows, tmp_path / "m.png")) == (5 * DPI, 8 * DPI)
+
+
+def test_viz_cli_with_a_checkpoint(tmp_path, capsys):
+    from minirnn import cli_viz
+    config = sentiment.Config(cell="lstm", num_words=50, embed_dim=4, hidden=5, maxlen=12, epochs=2, batch_size=2)
+    tokenizer = Tokenizer(num_words=50, oov_token="<unk>")
+    tokenizer.fit_on_texts(TEXTS)
+    model = sentiment.model_from_config(config)
+    history = model.fit(sentiment.prepare(TEXTS, tokenizer, 12), np.array([1, 0, 1, 1], np.float32), epochs=2,
+                        batch_size=2, validation_data=(sentiment.prepare(TEXTS, tokenizer, 12),
+                                                       np.array([1, 0, 1, 1], np.float32)), verbose=False)
+    ckpt = sentiment.save(str(tmp_path / "c.npz"), model, model.optimizer, tokenizer, config, 2, history)
+    for what in ("hidden", "curves", "gates"):
+        assert cli_viz.main(["viz", what, "--checkpoint", str(ckpt), "--out", str(tmp_path),
+                             "--text", "a great film but a dull story"]) == 0
+    out = capsys.readouterr().out
+    for name in ("hidden.png", "curves.png", "grad_norm_per_step.png", "gates.png"):
+        assert f"wrote {tmp_path / name}" in out
+    assert png_shape(tmp_path / "curves.png") == (480, 1200)                  # minirnn.plots' figure size
 
 
 def test_viz_cli_gates_and_grads(tmp_path, capsys):
