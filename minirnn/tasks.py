@@ -16,7 +16,8 @@ MSE = Var(u_a + u_b) = 2/12 ~ 0.167 (BASELINE_MSE); a model that solves the task
 
 The model is the engine's recurrent layer and a Linear head on its final state:
     (B, T, 2) -> RNN/LSTM/GRU -> h_T (B, H) -> Linear(H, 1) -> prediction (B, 1)
-trained with MSE, Adam and gradient-norm clipping (minirnn.optim).
+trained with MSE, Adam and gradient-norm clipping (minirnn.optim). The LSTM starts with its
+forget-gate bias at 1 (forget_bias), the usual choice: early on, the cell keeps what it holds.
 """
 import time
 
