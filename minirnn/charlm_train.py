@@ -1,6 +1,6 @@
 """Training the character-level language model (charlm.py): the loop, checkpoints and the loss curve.
 
-    config = Config(cell="lstm", num_layers=1, hidden=256)
+    config = Config(cell="lstm", num_layers=1, hidden=512, dropout=0.2, batch=32)
     result = train(load_text("tinyshakespeare.txt"), config, out_dir="runs/charlm", minutes=5)
     model, optimizer, vocab, config, run = load_checkpoint("runs/charlm/charlm.npz")
 
@@ -36,12 +36,12 @@ LN2 = math.log(2)
 # Every setting of a run, with its default. A config is this dict with some values changed.
 DEFAULTS = {
     "cell": "lstm",          # "rnn", "lstm" or "gru"
-    "num_layers": 1,         # L stacked recurrent layers, Dropout after each
+    "num_layers": 2,         # L stacked recurrent layers, Dropout after each
     "hidden": 256,           # H
     "embed": 64,             # E, the embedding size
     "dropout": 0.0,
     "seq_len": 100,          # S: steps per truncated-BPTT chunk
-    "batch": 32,             # B parallel streams
+    "batch": 64,             # B parallel streams
     "optimizer": "adam",     # "adam" or "adagrad" (min-char-rnn's)
     "lr": 2e-3,
     "clip": 5.0,             # clip the global gradient norm
