@@ -170,7 +170,7 @@ def test_bad_text_files_name_the_file(tmp_path):
 @pytest.mark.slow
 def test_learns_a_repetitive_text_and_samples_it_back(tmp_path):
     text = "hello world! " * 60
-    config = Config(cell="lstm", hidden=32, embed=16, batch=4, seq_len=20, lr=1e-2, eval_every=1000,
+    config = Config(cell="lstm", num_layers=1, hidden=32, embed=16, batch=4, seq_len=20, lr=1e-2, eval_every=1000,
                     val_fraction=0.1, val_chars=1000)
     result = train(text, config, tmp_path, max_steps=150, verbose=False, log=lambda *a: None)
     assert result["val_loss"] < 0.05
