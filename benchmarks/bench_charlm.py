@@ -56,6 +56,10 @@ config = Config(cell=args.model, num_layers=args.layers, hidden=args.hidden, emb
                 seq_len=args.seq_len, batch=args.batch, lr=args.lr, dropout=args.dropout,
                 eval_every=args.eval_every, data=args.data)
 text = load_text(args.data)
+load_start = os.getloadavg()[0]                 # other processes' CPU use, as the 1-minute load average
+if load_start > 0.5:
+    print(f"warning: the machine is busy (load average {load_start:.1f}); the time budget buys fewer updates, "
+          f"and {args.threads} BLAS threads fighting other processes can be several times slower than 1")
 result = train(text, config, args.out, minutes=args.minutes)
 run, hist, val = result["run"], result["run"]["history"], result["val_loss"]
 if result["interrupted"]:
@@ -80,6 +84,7 @@ record = {
     "minutes": run["seconds"] / 60, "steps": run["step"], "epochs": run["epoch"],
     "chars_per_second": run["step"] * config["batch"] * config["seq_len"] / run["seconds"],
     "final_val_loss_nats": val, "final_val_loss_bits": val / LN2,
+    "load_average_start": load_start, "load_average_end": os.getloadavg()[0],
     "target_nats": TARGET, "met_target": bool(val <= TARGET and args.minutes <= 30),
     "curve": {"step": hist["step"], "minutes": hist["minutes"], "train_loss": hist["train_loss"],
               "val_loss": hist["val_loss"]},
@@ -92,7 +97,7 @@ rows = [f"| {s} | {m:.1f} | {t:.4f} | {v:.4f} | {v / LN2:.3f} |"
         for s, m, t, v in zip(hist["step"], hist["minutes"], hist["train_loss"], hist["val_loss"])]
 md = f"""# Character-level LSTM on tiny-shakespeare
 
-{machine}; {record['date']}.
+{machine}; {record['date']}; 1-minute load average {load_start:.1f} at the start, {record['load_average_end']:.1f} at the end.
 `{record['command']}`: {config['cell'].upper()} L={config['num_layers']} H={config['hidden']} E={config['embed']},
 {record['parameters']:,d} parameters; B={config['batch']} S={config['seq_len']}, Adam lr {config['lr']}, clip {config['clip']}.
 Validation: the held-out last 10% of the text, {n_val:,d} characters{'' if n_val <= config['val_chars'] else f" (the periodic points on its first {config['val_chars']:,d}, the last on all)"}.
