@@ -58,8 +58,9 @@ config = Config(cell=args.model, num_layers=args.layers, hidden=args.hidden, emb
 text = load_text(args.data)
 load_start = os.getloadavg()[0]                 # other processes' CPU use, as the 1-minute load average
 if load_start > 0.5:
-    print(f"warning: the machine is busy (load average {load_start:.1f}); the time budget buys fewer updates, "
-          f"and {args.threads} BLAS threads fighting other processes can be several times slower than 1")
+    print(f"warning: the machine is busy (load average {load_start:.1f}): the time budget buys fewer updates"
+          + (f"; {args.threads} BLAS threads fighting other processes can be several times slower than 1 "
+             f"(try --threads 1)" if args.threads > 1 else ""))
 result = train(text, config, args.out, minutes=args.minutes)
 run, hist, val = result["run"], result["run"]["history"], result["val_loss"]
 if result["interrupted"]:
