@@ -85,6 +85,9 @@ def cmd_train(args):
                        resume=args.resume, verbose=not args.quiet)
     except (ValueError, OSError) as e:
         return _fail(e)
+    except KeyboardInterrupt:                      # outside the training loop (e.g. the final validation)
+        print("minirnn charlm: interrupted", file=sys.stderr)
+        return 130
     return 130 if result["interrupted"] else 0
 
 
