@@ -41,6 +41,7 @@ def add_parser(subparsers):
     t.add_argument("--out", default="runs/charlm", help="folder for charlm.npz, loss_curve.png, samples.txt")
     t.add_argument("--resume", metavar="CKPT", help="continue from this checkpoint (its settings are kept)")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.add_argument("--device", choices=("cpu", "gpu"), default="cpu", help="gpu: the CuPy backend")
     t.set_defaults(func=cmd_train)
 
     s = sub.add_parser("sample", help="generate text from a trained checkpoint")
@@ -50,8 +51,15 @@ def add_parser(subparsers):
     s.add_argument("--length", type=int, default=500, help="characters to generate")
     s.add_argument("--top-k", type=int, default=None, help="draw only from the k likeliest characters")
     s.add_argument("--seed", type=int, default=None, help="a fixed seed gives the same text every time")
+    s.add_argument("--device", choices=("cpu", "gpu"), default="cpu", help="gpu: the CuPy backend")
     s.set_defaults(func=cmd_sample)
     return p
+
+
+def _use_device(args):
+    if args.device == "gpu":
+        from .backend import set_backend
+        set_backend("cupy")                        # a clear RuntimeError without CuPy or a GPU
 
 
 def _fail(message):
@@ -63,6 +71,7 @@ def cmd_train(args):
     from .charlm import load_text
     from .charlm_train import Config, load_checkpoint, train
     try:
+        _use_device(args)
         for name in ("layers", "hidden", "embed", "seq_len", "batch", "eval_every"):
             if getattr(args, name) < 1:
                 raise ValueError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
@@ -83,7 +92,7 @@ def cmd_train(args):
             config["data"] = data
         result = train(text, config, args.out, minutes=args.minutes, max_steps=args.max_steps,
                        resume=args.resume, verbose=not args.quiet)
-    except (ValueError, OSError) as e:
+    except (ValueError, OSError, RuntimeError) as e:
         return _fail(e)
     except KeyboardInterrupt:                      # outside the training loop (e.g. the final validation)
         print("minirnn charlm: interrupted", file=sys.stderr)
@@ -95,12 +104,13 @@ def cmd_sample(args):
     from .charlm import sample
     from .charlm_train import load_checkpoint
     try:
+        _use_device(args)
         if args.length < 0:
             raise ValueError(f"--length must be >= 0, got {args.length}")
         model, _, vocab, config, run = load_checkpoint(args.checkpoint)
         text = sample(model, vocab, args.length, prime=args.prime, temperature=args.temperature,
                       top_k=args.top_k, seed=args.seed)
-    except (ValueError, OSError) as e:
+    except (ValueError, OSError, RuntimeError) as e:
         return _fail(e)
     print(text)
     val = run.get("final_val_loss")
