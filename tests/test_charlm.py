@@ -255,3 +255,29 @@ def test_cli_ctrl_c_saves_a_checkpoint_and_exits_cleanly(tmp_path):
     assert "Traceback" not in stderr and "checkpoint saved" in stdout
     _, _, _, _, run = load_checkpoint(out / "charlm.npz")
     assert run["step"] >= 1
+
+
+@pytest.mark.gpu
+def test_cupy_backend_matches_numpy():
+    from minirnn.backend import set_backend, to_numpy
+    from minirnn.charlm import train_chunk
+    from minirnn.optim import Adam
+    rng = np.random.default_rng(4)
+    x, y = make_streams(rng.integers(0, 6, 121), 3)            # (3, 40)
+    cpu = CharLM(6, "lstm", hidden=8, num_layers=2, embed=4, seed=1)
+    opt_cpu = Adam(cpu.layers, lr=1e-2)
+    try:
+        xp = set_backend("cupy")
+        gpu = CharLM(6, "lstm", hidden=8, num_layers=2, embed=4, seed=1)
+        opt_gpu = Adam(gpu.layers, lr=1e-2)
+        s_cpu = s_gpu = None
+        for p in (0, 20):
+            l_cpu, _, s_cpu = train_chunk(cpu, opt_cpu, x[:, p:p + 20], y[:, p:p + 20], s_cpu)
+            l_gpu, _, s_gpu = train_chunk(gpu, opt_gpu, xp.asarray(x[:, p:p + 20]), xp.asarray(y[:, p:p + 20]), s_gpu)
+            assert l_gpu == pytest.approx(l_cpu, rel=1e-4)
+        for k, v in cpu.params.items():
+            np.testing.assert_allclose(to_numpy(gpu.params[k]), v, rtol=1e-4, atol=1e-5, err_msg=k)
+        vocab = Vocab("abcdef")
+        assert sample(gpu, vocab, 20, prime="ab", temperature=0) == sample(cpu, vocab, 20, prime="ab", temperature=0)
+    finally:
+        set_backend("numpy")
