@@ -6,6 +6,8 @@
 Target: validation loss <= 1.55 nats/char (2.24 bits/char) on the held-out last 10% of the text
 within 30 minutes on 2 CPU cores (NumPy backend). The run is `charlm_train.train()`, the same loop
 as `minirnn charlm train`; its checkpoint, loss curve and samples go to runs/bench_charlm/.
+BLAS threads: 2 when the machine is quiet (1-minute load average < 0.5), else 1, or --threads;
+the load average at the start and the end is recorded with the result.
 Writes benchmarks/results/charlm.json and charlm.md: machine, date, command, the validation curve
 (nats/char against minutes), the final validation loss on the whole held-out text, and a sample.
 
@@ -31,7 +33,8 @@ TARGET = 1.55                                   # nats/char
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"))
 parser.add_argument("--minutes", type=float, default=30.0, help="training budget (fractions allowed)")
-parser.add_argument("--threads", type=int, default=2, help="BLAS threads (OMP/OPENBLAS/MKL_NUM_THREADS)")
+parser.add_argument("--threads", type=int, default=None,
+                    help="BLAS threads (OMP/OPENBLAS/MKL_NUM_THREADS); default 2 on a quiet machine, 1 on a busy one")
 parser.add_argument("--model", default="lstm", choices=("rnn", "lstm", "gru"))
 parser.add_argument("--layers", type=int, default=1)
 parser.add_argument("--hidden", type=int, default=512)
@@ -44,6 +47,9 @@ parser.add_argument("--eval-every", type=int, default=300)
 parser.add_argument("--out", default=str(ROOT / "runs" / "bench_charlm"))
 args = parser.parse_args()
 
+load_start = os.getloadavg()[0]                 # other processes' CPU use, as the 1-minute load average
+if args.threads is None:                        # OpenBLAS threads that fight other processes for the cores
+    args.threads = 2 if load_start < 0.5 else 1  # spin and wait: on a busy machine 2 can be slower than 1
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[var] = str(args.threads)         # before NumPy loads its BLAS
 
@@ -56,7 +62,6 @@ config = Config(cell=args.model, num_layers=args.layers, hidden=args.hidden, emb
                 seq_len=args.seq_len, batch=args.batch, lr=args.lr, dropout=args.dropout,
                 eval_every=args.eval_every, data=args.data)
 text = load_text(args.data)
-load_start = os.getloadavg()[0]                 # other processes' CPU use, as the 1-minute load average
 if load_start > 0.5:
     print(f"warning: the machine is busy (load average {load_start:.1f}): the time budget buys fewer updates"
           + (f"; {args.threads} BLAS threads fighting other processes can be several times slower than 1 "
