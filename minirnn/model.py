@@ -132,7 +132,7 @@ class Sequential:
 
     def fit(self, x, y, epochs=1, batch_size=32, validation_data=None, shuffle=True, seed=0, verbose=True,
             initial_epoch=0, history=None, on_epoch_end=None):
-        """Train. x (N, ...) and y (N,) as NumPy arrays; batches move to the device one at a time.
+        """Train. x (N, ...) and y (N,) as NumPy arrays; they move to the device once.
 
         Returns history: {"loss", "accuracy", "val_loss", "val_accuracy", "seconds"} per epoch,
         and "grad_norm" per step. on_epoch_end(model, epoch, history) runs after each epoch
@@ -146,9 +146,10 @@ class Sequential:
         if len(x) != len(y):
             raise ValueError(f"fit: x and y must have the same length, got {len(x)} and {len(y)}")
         history = history or {k: [] for k in ("loss", "accuracy", "val_loss", "val_accuracy", "seconds", "grad_norm")}
+        x_dev, y_dev = to_device(x), to_device(y)                  # to the device once, not per batch
         for epoch in range(initial_epoch, epochs):
             rng = np.random.default_rng([seed, epoch])
-            order = rng.permutation(len(x)) if shuffle else np.arange(len(x))
+            order = to_device(rng.permutation(len(x)) if shuffle else np.arange(len(x)))
             for i, layer in enumerate(self.layers):
                 if isinstance(layer, Dropout):
                     layer.rng = np.random.default_rng([seed, epoch, i])
@@ -158,7 +159,7 @@ class Sequential:
                        leave=True, unit="batch")
             for start in bar:
                 idx = order[start:start + batch_size]
-                loss, norm, n_correct = train_step(self, to_device(x[idx]), to_device(y[idx]))
+                loss, norm, n_correct = train_step(self, x_dev[idx], y_dev[idx])
                 history["grad_norm"].append(norm)
                 total, correct, seen = total + loss * len(idx), correct + n_correct, seen + len(idx)
                 bar.set_postfix(loss=f"{total / seen:.4f}", acc=f"{correct / seen:.4f}")
