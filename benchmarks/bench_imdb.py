@@ -9,7 +9,8 @@ scratch under the same budget (same epochs, batch size, learning rate, vocabular
 "pitfall" trains the SimpleRNN the classic way: post-padded, no mask, so it reads the last time
 step, which is padding for every review shorter than maxlen.
 
-Writes benchmarks/results/imdb.json and imdb.md, and the curves to benchmarks/results/imdb.png.
+Adds its results to benchmarks/results/imdb.json and imdb.md (so models can be run one at a time),
+and draws the curves of this invocation's runs to benchmarks/results/imdb_<runs>.png.
 The test set is used as the validation set per epoch (as the classic exercise does); the table
 reports the last epoch's test accuracy, not the best one, so nothing is picked on the test set.
 """
@@ -43,8 +44,13 @@ def main():
     ap.add_argument("--data", default=str(DATA))
     ap.add_argument("--runs", default=",".join(RUNS), help=f"comma list of {', '.join(RUNS)}")
     ap.add_argument("--epochs", type=int, default=BUDGET["epochs"])
+    ap.add_argument("--maxlen", type=int, default=BUDGET["maxlen"])
+    ap.add_argument("--bidirectional", action="store_true", help="every run reads both ways")
+    ap.add_argument("--fresh", action="store_true", help="forget earlier results instead of adding to them")
     ap.add_argument("--out", default="runs/bench_imdb", help="checkpoints and per-model figures")
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--limit", type=int, default=None, help="only this many reviews per split (a smoke test)")
+    ap.add_argument("--results", default=str(HERE / "results"), help="folder for imdb.json / imdb.md")
     args = ap.parse_args()
     if not Path(args.data).exists():
         print(f"bench_imdb: {args.data} not found; skipping (pass --data aclImdb_v1.tar.gz)")
@@ -55,9 +61,9 @@ def main():
         raise SystemExit(f"bench_imdb: unknown run(s) {unknown}; known: {list(RUNS)}")
 
     results, histories, datasets = [], {}, {}
-    started = time.time()
     for name in names:
-        config = sentiment.Config(**dict(BUDGET, epochs=args.epochs, data=args.data, **RUNS[name]))
+        config = sentiment.Config(**dict(BUDGET, epochs=args.epochs, maxlen=args.maxlen, data=args.data,
+                                         limit=args.limit, bidirectional=args.bidirectional, **RUNS[name]))
         key = (config["padding"], config["maxlen"])
         if key not in datasets:                          # read and tokenize once per padding mode
             datasets[key] = sentiment.load_data(config, progress=not args.quiet)
@@ -66,7 +72,8 @@ def main():
                                                      verbose=not args.quiet, data=datasets[key])
         label = sentiment_train.model_name(config)
         histories[label] = history
-        results.append({"run": name, "model": label, "test_accuracy": round(history["val_accuracy"][-1], 4),
+        results.append({"run": name, "model": label, "date": datetime.datetime.now().isoformat(timespec="minutes"),
+                        "command": "python " + " ".join(sys.argv), "test_accuracy": round(history["val_accuracy"][-1], 4),
                         "test_loss": round(history["val_loss"][-1], 4),
                         "val_accuracy_per_epoch": [round(a, 4) for a in history["val_accuracy"]],
                         "seconds_per_epoch": round(sum(history["seconds"]) / len(history["seconds"]), 1),
@@ -74,21 +81,29 @@ def main():
                         "config": {k: v for k, v in config.items() if k not in ("data", "limit")}})
         print(f"{label}: test accuracy {results[-1]['test_accuracy']}", flush=True)
 
-    HERE.joinpath("results").mkdir(exist_ok=True)
+    # Add to the results of earlier invocations (one run per model can take an hour on 2 cores);
+    # a model trained again with the same label replaces its old row.
+    results_dir = Path(args.results)
+    path = results_dir / "imdb.json"
+    path.parent.mkdir(exist_ok=True)
+    old = [] if args.fresh or not path.exists() else json.loads(path.read_text())["results"]
+    labels = {r["model"] + f" T={r['config']['maxlen']}" for r in results}
+    results = [r for r in old if r["model"] + f" T={r['config']['maxlen']}" not in labels] + results
     machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    meta = {"date": datetime.datetime.now().isoformat(timespec="minutes"), "machine": machine,
-            "command": "python " + " ".join(sys.argv), "data": str(args.data),
-            "minutes": round((time.time() - started) / 60, 1)}
-    (HERE / "results" / "imdb.json").write_text(json.dumps({"meta": meta, "results": results}, indent=1))
-    rows = [{k: r[k] for k in ("model", "test_accuracy", "test_loss", "seconds_per_epoch", "minutes_total",
-                               "parameters")} for r in results]
+    path.write_text(json.dumps({"machine": machine, "results": results}, indent=1))
+    rows = [{"model": r["model"], "maxlen": r["config"]["maxlen"], "epochs": r["config"]["epochs"],
+             **{k: r[k] for k in ("test_accuracy", "test_loss", "seconds_per_epoch", "minutes_total", "parameters")}}
+            for r in results]
     table = sentiment_train.markdown_table(rows)
-    curves = "\n".join(f"- {r['model']}: test accuracy per epoch {r['val_accuracy_per_epoch']}" for r in results)
-    (HERE / "results" / "imdb.md").write_text(
-        f"{meta['date']}, {machine}\n`{meta['command']}`\n\n{table}\n\n{curves}\n")
-    plots.plot_comparison(histories, str(HERE / "results" / "imdb.png"), "IMDB, official 25k/25k split")
+    runs = "\n".join(f"- {r['model']} (T={r['config']['maxlen']}): test accuracy per epoch "
+                     f"{r['val_accuracy_per_epoch']}; {r['date']}; `{r['command']}`" for r in results)
+    (results_dir / "imdb.md").write_text(
+        f"IMDB, official 25k/25k split; {machine}; minutes measured on a machine shared with other work.\n\n"
+        f"{table}\n\n{runs}\n")
+    plots.plot_comparison(histories, str(results_dir / f"imdb_{'_'.join(names)}.png"),
+                          "IMDB, official 25k/25k split")
     print(table)
-    print(f"wrote {HERE / 'results' / 'imdb.md'}, imdb.json and imdb.png")
+    print(f"wrote {results_dir / 'imdb.md'} and imdb.json")
     return 0
 
 
