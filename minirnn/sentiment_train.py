@@ -92,7 +92,7 @@ def compare(cells, config, out, verbose=True):
         histories[name] = history
         test = model.evaluate(*data[2])
         rows.append({"model": name, "test_accuracy": round(test["accuracy"], 4), "test_loss": round(test["loss"], 4),
-                     "seconds_per_epoch": round(sum(history["seconds"]) / len(history["seconds"]), 2),
+                     "seconds_per_epoch": float(f"{sum(history['seconds']) / len(history['seconds']):.3g}"),
                      "parameters": model.num_params()})
     write_table(rows, os.path.join(out, "comparison"))
     plots.plot_comparison(histories, os.path.join(out, "comparison.png"), "IMDB sentiment: models compared")
