@@ -149,11 +149,11 @@ def lstm_forward(x, h0, c0, Wx, Wh, b, mask=None):
     H = Wh.shape[0]
     xt = xp.ascontiguousarray(x.transpose(1, 0, 2)).reshape(T * B, E)  # time-major, so step t is one block
     xw = (xt @ Wx).reshape(T, B, 4 * H)   # all steps at once: (T*B, E) @ (E, 4H) -> (T, B, 4H)
-    xw += b                                   # ... plus b, in place: (T, B, 4H) + (4H,)
+    xw += b                               # ... plus b, in place: (T, B, 4H) + (4H,)
     ms = [None] * T if mask is None else mask.T[:, :, None]           # (T, B, 1)
     hs = xp.empty((T + 1, B, H), dtype=x.dtype)                       # hs[t + 1] = h_t, hs[0] = h0
     hs[0] = h0
-    c = c0
+    c = xp.ascontiguousarray(c0)                                      # the cell functions take C-contiguous arrays
     Wh_T = xp.ascontiguousarray(Wh.T)                                 # once, for the backward products
     caches = []
     for t in range(T):
@@ -179,7 +179,7 @@ def lstm_backward(d_out, dh_T, dc_T, cache):
         d_out = d_out * ms                             # backprop through out_t = m_t * h_t
     da = xp.empty((T, B, 4 * H), dtype=hs.dtype)       # dL/da_t for every step
     dh_next = xp.zeros((B, H), dtype=hs.dtype) if dh_T is None else dh_T
-    dc_next = xp.zeros((B, H), dtype=hs.dtype) if dc_T is None else dc_T
+    dc_next = xp.zeros((B, H), dtype=hs.dtype) if dc_T is None else xp.ascontiguousarray(dc_T)
     for t in reversed(range(T)):
         dh = d_out[t] + dh_next                        # h_t feeds out_t and step t+1
         da[t], dh_next, dc_next = lstm_step_backward(dh, dc_next, caches[t])

@@ -91,7 +91,7 @@ def rnn_forward(x, h0, Wx, Wh, b, mask=None, nonlinearity="tanh"):
     H = Wh.shape[0]
     xt = xp.ascontiguousarray(x.transpose(1, 0, 2)).reshape(T * B, E)  # time-major, so step t is one block
     xw = (xt @ Wx).reshape(T, B, H)       # all steps at once: (T*B, E) @ (E, H) -> (T, B, H)
-    xw += b                                   # ... plus b, in place: (T, B, H) + (H,)
+    xw += b                               # ... plus b, in place: (T, B, H) + (H,)
     ms = [None] * T if mask is None else mask.T[:, :, None]           # (T, B, 1)
     hs = xp.empty((T + 1, B, H), dtype=x.dtype)                       # hs[t + 1] = h_t, hs[0] = h0
     hs[0] = h0
