@@ -22,7 +22,7 @@ array (OpenBLAS multiplies by it ~25% faster than by the transposed view Wh.T). 
 part of a step is its own function, gru_cell_forward/backward, kept free of matmuls and masks.
 """
 from .activations import sigmoid, sigmoid_backward, tanh, tanh_backward
-from .backend import array_module
+from .backend import array_module, fusable
 
 
 def _blocks(a):
@@ -31,6 +31,7 @@ def _blocks(a):
     return a[:, :H], a[:, H:2 * H], a[:, 2 * H:]
 
 
+@fusable                                    # on CuPy: one fused CUDA kernel (kernels/)
 def gru_cell_forward(xw, hh, bhn, h_prev):
     """The element-wise part of one step (no matrix product, no mask).
 
@@ -52,6 +53,7 @@ def gru_cell_forward(xw, hh, bhn, h_prev):
     return h, gates, hn
 
 
+@fusable                                    # on CuPy: one fused CUDA kernel (kernels/)
 def gru_cell_backward(dh, h_prev, gates, hn):
     """Backward of gru_cell_forward.
 

@@ -26,7 +26,7 @@ part of a step is its own function, lstm_cell_forward/backward, kept free of mat
 import functools
 
 from .activations import tanh, tanh_backward
-from .backend import array_module
+from .backend import array_module, fusable
 
 
 @functools.lru_cache(maxsize=16)
@@ -49,6 +49,7 @@ def _blocks(a):
     return a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
 
 
+@fusable                                    # on CuPy: one fused CUDA kernel (kernels/)
 def lstm_cell_forward(xw, hh, c_prev):
     """The element-wise part of one step (no matrix product, no mask).
 
@@ -72,6 +73,7 @@ def lstm_cell_forward(xw, hh, c_prev):
     return h, c, gates, tanh_c
 
 
+@fusable                                    # on CuPy: one fused CUDA kernel (kernels/)
 def lstm_cell_backward(dh, dc, c_prev, gates, tanh_c):
     """Backward of lstm_cell_forward.
 
