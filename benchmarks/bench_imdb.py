@@ -46,6 +46,7 @@ def main():
     ap.add_argument("--epochs", type=int, default=BUDGET["epochs"])
     ap.add_argument("--maxlen", type=int, default=BUDGET["maxlen"])
     ap.add_argument("--bidirectional", action="store_true", help="every run reads both ways")
+    ap.add_argument("--dropout", type=float, default=BUDGET["dropout"], help="dropout on the embeddings")
     ap.add_argument("--fresh", action="store_true", help="forget earlier results instead of adding to them")
     ap.add_argument("--out", default="runs/bench_imdb", help="checkpoints and per-model figures")
     ap.add_argument("--quiet", action="store_true")
@@ -63,11 +64,12 @@ def main():
     results, histories, datasets = [], {}, {}
     for name in names:
         config = sentiment.Config(**dict(BUDGET, epochs=args.epochs, maxlen=args.maxlen, data=args.data,
-                                         limit=args.limit, bidirectional=args.bidirectional, **RUNS[name]))
+                                         limit=args.limit, bidirectional=args.bidirectional,
+                                         dropout=args.dropout, **RUNS[name]))
         key = (config["padding"], config["maxlen"])
         if key not in datasets:                          # read and tokenize once per padding mode
             datasets[key] = sentiment.load_data(config, progress=not args.quiet)
-        t0 = time.time()
+        t0, load_before = time.time(), os.getloadavg()[0]
         model, _, history, _ = sentiment_train.train(config, os.path.join(args.out, name),
                                                      verbose=not args.quiet, data=datasets[key])
         label = sentiment_train.model_name(config)
@@ -78,6 +80,7 @@ def main():
                         "val_accuracy_per_epoch": [round(a, 4) for a in history["val_accuracy"]],
                         "seconds_per_epoch": round(sum(history["seconds"]) / len(history["seconds"]), 1),
                         "minutes_total": round((time.time() - t0) / 60, 1), "parameters": model.num_params(),
+                        "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
                         "config": {k: v for k, v in config.items() if k not in ("data", "limit")}})
         print(f"{label}: test accuracy {results[-1]['test_accuracy']}", flush=True)
 
@@ -87,18 +90,21 @@ def main():
     path = results_dir / "imdb.json"
     path.parent.mkdir(exist_ok=True)
     old = [] if args.fresh or not path.exists() else json.loads(path.read_text())["results"]
-    labels = {r["model"] + f" T={r['config']['maxlen']}" for r in results}
-    results = [r for r in old if r["model"] + f" T={r['config']['maxlen']}" not in labels] + results
+    key = lambda r: (r["model"], r["config"]["maxlen"], r["config"]["epochs"], r["config"]["dropout"])  # noqa: E731
+    results = [r for r in old if key(r) not in {key(n) for n in results}] + results
     machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     path.write_text(json.dumps({"machine": machine, "results": results}, indent=1))
     rows = [{"model": r["model"], "maxlen": r["config"]["maxlen"], "epochs": r["config"]["epochs"],
+             "dropout": r["config"]["dropout"],
              **{k: r[k] for k in ("test_accuracy", "test_loss", "seconds_per_epoch", "minutes_total", "parameters")}}
             for r in results]
     table = sentiment_train.markdown_table(rows)
     runs = "\n".join(f"- {r['model']} (T={r['config']['maxlen']}): test accuracy per epoch "
-                     f"{r['val_accuracy_per_epoch']}; {r['date']}; `{r['command']}`" for r in results)
+                     f"{r['val_accuracy_per_epoch']}; {r['date']}; 1-minute load average before/after "
+                     f"{r.get('load_average', '?')}; `{r['command']}`" for r in results)
     (results_dir / "imdb.md").write_text(
-        f"IMDB, official 25k/25k split; {machine}; minutes measured on a machine shared with other work.\n\n"
+        f"IMDB, official 25k/25k split; {machine}. The test set is scored after every epoch; the\n"
+        f"table gives the last epoch's score. A load average above ~2 means other work shared the cores.\n\n"
         f"{table}\n\n{runs}\n")
     plots.plot_comparison(histories, str(results_dir / f"imdb_{'_'.join(names)}.png"),
                           "IMDB, official 25k/25k split")
