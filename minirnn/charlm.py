@@ -30,6 +30,7 @@ import numpy as np
 from .backend import to_device, to_numpy
 from .layers import Dropout, Embedding, Linear
 from .losses import softmax_cross_entropy
+from .model import LayerStack
 from .optim import clip_grad_norm
 from .recurrent import GRU, LSTM, RNN
 
@@ -106,7 +107,7 @@ def make_streams(ids, batch):
 
 # ---------------------------------------------------------------- the model
 
-class CharLM:
+class CharLM(LayerStack):
     """Embedding -> L one-layer recurrent layers with Dropout after each -> Linear to V scores.
 
     CharLM(V, cell="lstm", hidden=256, num_layers=2, embed=64, dropout=0.0, seed=0)
@@ -144,42 +145,6 @@ class CharLM:
             dx = drop.backward(dx)                                # backprop through the dropout mask
             dx = rnn.backward(dx)                                 # BPTT within the chunk: (B, T, E_l)
         self.embed.backward(dx)                                   # backprop into the embedding rows
-
-    # -- the same state plumbing as Sequential ------------------------------------------------------
-    def train(self, mode=True):
-        for layer in self.layers:
-            layer.train(mode)
-        return self
-
-    def eval(self):
-        return self.train(False)
-
-    def astype(self, dtype):
-        for layer in self.layers:
-            layer.astype(dtype)
-        return self
-
-    @property
-    def params(self):
-        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.params.items()}
-
-    @property
-    def grads(self):
-        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.grads.items()}
-
-    def num_params(self):
-        return int(sum(layer.num_params() for layer in self.layers))
-
-    def load_params(self, params):
-        """Copy arrays from a dict like self.params into the model (in place), checking keys and shapes."""
-        mine = self.params
-        missing, extra = sorted(set(mine) - set(params)), sorted(set(params) - set(mine))
-        if missing or extra:
-            raise ValueError(f"parameters do not match the model: missing {missing[:5]}, unexpected {extra[:5]}")
-        for k, v in params.items():
-            if tuple(v.shape) != tuple(mine[k].shape):
-                raise ValueError(f"parameter {k}: the model has shape {tuple(mine[k].shape)}, got {tuple(v.shape)}")
-            mine[k][...] = to_device(np.asarray(v, dtype=mine[k].dtype))
 
 
 # ---------------------------------------------------------------- training and evaluation

@@ -38,7 +38,49 @@ def _fused_sigmoid(layer):
     return isinstance(layer, Dense) and layer.activation == "sigmoid"
 
 
-class Sequential:
+class LayerStack:
+    """What a model made of a list of layers (self.layers) needs besides forward and backward:
+    train/eval mode, dtype, and every layer's parameters and gradients in one flat dict.
+    Sequential below and charlm.CharLM both build on it."""
+
+    def train(self, mode=True):
+        for layer in self.layers:
+            layer.train(mode)
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    def astype(self, dtype):
+        for layer in self.layers:
+            layer.astype(dtype)
+        return self
+
+    @property
+    def params(self):
+        """Every layer's parameters in one flat dict: {"0.W": ..., "1.Wx_l0": ...} (layer index first)."""
+        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.params.items()}
+
+    @property
+    def grads(self):
+        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.grads.items()}
+
+    def num_params(self):
+        return int(sum(layer.num_params() for layer in self.layers))
+
+    def load_params(self, params):
+        """Copy arrays from a dict like self.params into the model (in place), checking keys and shapes."""
+        mine = self.params
+        missing, extra = sorted(set(mine) - set(params)), sorted(set(params) - set(mine))
+        if missing or extra:
+            raise ValueError(f"parameters do not match the model: missing {missing[:5]}, unexpected {extra[:5]}")
+        for k, v in params.items():
+            if tuple(v.shape) != tuple(mine[k].shape):
+                raise ValueError(f"parameter {k}: the model has shape {tuple(mine[k].shape)}, got {tuple(v.shape)}")
+            mine[k][...] = to_device(np.asarray(v, dtype=mine[k].dtype))
+
+
+class Sequential(LayerStack):
     def __init__(self, *layers):
         if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
             layers = tuple(layers[0])
@@ -198,43 +240,6 @@ class Sequential:
                 for s in range(0, len(x), batch_size)]
         self.train()
         return np.concatenate(outs)
-
-    # -- state ------------------------------------------------------------------------------------------
-    def train(self, mode=True):
-        for layer in self.layers:
-            layer.train(mode)
-        return self
-
-    def eval(self):
-        return self.train(False)
-
-    def astype(self, dtype):
-        for layer in self.layers:
-            layer.astype(dtype)
-        return self
-
-    @property
-    def params(self):
-        """Every layer's parameters in one flat dict: {"0.W": ..., "1.Wx_l0": ...} (layer index first)."""
-        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.params.items()}
-
-    @property
-    def grads(self):
-        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.grads.items()}
-
-    def num_params(self):
-        return int(sum(layer.num_params() for layer in self.layers))
-
-    def load_params(self, params):
-        """Copy arrays from a dict like self.params into the model (in place), checking keys and shapes."""
-        mine = self.params
-        missing, extra = sorted(set(mine) - set(params)), sorted(set(params) - set(mine))
-        if missing or extra:
-            raise ValueError(f"parameters do not match the model: missing {missing[:5]}, unexpected {extra[:5]}")
-        for k, v in params.items():
-            if tuple(v.shape) != tuple(mine[k].shape):
-                raise ValueError(f"parameter {k}: the model has shape {tuple(mine[k].shape)}, got {tuple(v.shape)}")
-            mine[k][...] = to_device(np.asarray(v, dtype=mine[k].dtype))
 
     def summary(self):
         lines = [f"{i:>2}  {layer!r:<50} {layer.num_params():>10,d}" for i, layer in enumerate(self.layers)]
