@@ -69,7 +69,8 @@ def train_keep_best(config, train, test, args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=str(DATA))
-    ap.add_argument("--runs", default=",".join(RUNS), help=f"comma list of {', '.join(RUNS)}")
+    ap.add_argument("--runs", default=",".join(RUNS), help=f"comma list of {', '.join(RUNS)} "
+                                                           "('' rewrites imdb.md from imdb.json)")
     ap.add_argument("--epochs", type=int, default=BUDGET["epochs"])
     ap.add_argument("--maxlen", type=int, default=BUDGET["maxlen"])
     ap.add_argument("--bidirectional", action="store_true", help="every run reads both ways")
@@ -134,7 +135,9 @@ def main():
     machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     path.write_text(json.dumps({"machine": machine, "results": results}, indent=1))
     rows = [{"model": r["model"], "maxlen": r["config"]["maxlen"], "epochs": r["config"]["epochs"],
-             "dropout": r["config"]["dropout"], "epoch_kept": r.get("epoch_kept", r["config"]["epochs"]),
+             "dropout": r["config"]["dropout"],
+             "epoch_kept": (f"{r['epoch_kept']} (best on val)" if r.get("val_fraction")
+                            else f"{r['config']['epochs']} (last)"),
              **{k: r[k] for k in ("test_accuracy", "test_loss", "seconds_per_epoch", "minutes_total", "parameters")}}
             for r in results]
     table = sentiment_train.markdown_table(rows)
@@ -147,8 +150,9 @@ def main():
         f"training reviews), the weights of the epoch that scored best on it, then scored once on the test\n"
         f"set; without one, the last epoch. A load average above ~2 means other work shared the cores.\n\n"
         f"{table}\n\n{runs}\n")
-    plots.plot_comparison(histories, str(results_dir / f"imdb_{budget}_{'_'.join(names)}.png"),
-                          "IMDB, official 25k/25k split")
+    if histories:
+        plots.plot_comparison(histories, str(results_dir / f"imdb_{budget}_{'_'.join(names)}.png"),
+                              "IMDB, official 25k/25k split")
     print(table)
     print(f"wrote {results_dir / 'imdb.md'} and imdb.json")
     return 0
