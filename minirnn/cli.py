@@ -1,6 +1,6 @@
 """The `minirnn` command.
 
-    minirnn demo                                   the IMDB exercise on the shipped sample (~2 min)
+    minirnn demo                                   the IMDB exercise on the shipped sample (~20 s)
     minirnn train --model lstm --epochs 5 --out runs/lstm [--data aclImdb_v1.tar.gz] [--resume F]
     minirnn compare --models rnn,lstm,gru --out runs/compare
     minirnn predict --checkpoint runs/lstm/checkpoint.npz "What a wonderful film." ...
@@ -15,7 +15,7 @@ import sys
 from . import cli_charlm, cli_viz, sentiment
 from .backend import set_backend
 
-# The demo: small enough to train SimpleRNN and LSTM on the shipped 2,000 reviews in about 2 minutes
+# The demo: small enough to train SimpleRNN and LSTM on the shipped 2,000 reviews in about 20 seconds
 # on 2 CPU cores. A small vocabulary, embedding and dropout, because 2,000 reviews overfit quickly.
 DEMO = dict(num_words=2000, embed_dim=16, hidden=32, dropout=0.3, lr=3e-3, weight_decay=1e-4,
             epochs=8, batch_size=32, maxlen=200)
@@ -132,7 +132,7 @@ def build_parser():
     p.add_argument("texts", nargs="*")
     p.set_defaults(func=cmd_predict, device="cpu")
 
-    p = sub.add_parser("demo", help="the whole exercise on the shipped sample in about 2 minutes")
+    p = sub.add_parser("demo", help="the whole exercise on the shipped sample in about 20 seconds")
     p.add_argument("--data", default=None)
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--limit", type=int, default=None)
