@@ -75,6 +75,7 @@ def main():
     ap.add_argument("--maxlen", type=int, default=BUDGET["maxlen"])
     ap.add_argument("--bidirectional", action="store_true", help="every run reads both ways")
     ap.add_argument("--dropout", type=float, default=BUDGET["dropout"], help="dropout on the embeddings")
+    ap.add_argument("--lr", type=float, default=BUDGET["lr"], help="Adam's learning rate")
     ap.add_argument("--val-fraction", type=float, default=0.1,
                     help="hold out this part of the training reviews; keep the epoch that scores best on it "
                          "(0: score the last epoch, with the test set as the per-epoch validation set)")
@@ -96,7 +97,7 @@ def main():
     for name in names:
         config = sentiment.Config(**dict(BUDGET, epochs=args.epochs, maxlen=args.maxlen, data=args.data,
                                          limit=args.limit, bidirectional=args.bidirectional,
-                                         dropout=args.dropout, **RUNS[name]))
+                                         dropout=args.dropout, lr=args.lr, **RUNS[name]))
         key = (config["padding"], config["maxlen"])
         if key not in datasets:                          # read and tokenize once per padding mode
             datasets[key] = sentiment.load_data(config, progress=not args.quiet)
@@ -125,17 +126,18 @@ def main():
     # Add to the results of earlier invocations (one run per model can take an hour on 2 cores);
     # a model trained again with the same label replaces its old row.
     results_dir = Path(args.results)
-    budget = f"T{args.maxlen}_e{args.epochs}" + ("_bi" if args.bidirectional else "") + (f"_do{args.dropout}" if args.dropout else "")
+    budget = (f"T{args.maxlen}_e{args.epochs}" + ("_bi" if args.bidirectional else "")
+              + (f"_do{args.dropout}" if args.dropout else "") + (f"_lr{args.lr:g}" if args.lr != BUDGET["lr"] else ""))
     path = results_dir / "imdb.json"
     path.parent.mkdir(exist_ok=True)
     old = [] if args.fresh or not path.exists() else json.loads(path.read_text())["results"]
     key = lambda r: (r["model"], r["config"]["maxlen"], r["config"]["epochs"], r["config"]["dropout"],  # noqa: E731
-                     r.get("val_fraction", 0))
+                     r["config"]["lr"], r.get("val_fraction", 0))
     results = [r for r in old if key(r) not in {key(n) for n in results}] + results
     machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     path.write_text(json.dumps({"machine": machine, "results": results}, indent=1))
     rows = [{"model": r["model"], "maxlen": r["config"]["maxlen"], "epochs": r["config"]["epochs"],
-             "dropout": r["config"]["dropout"],
+             "dropout": r["config"]["dropout"], "lr": r["config"]["lr"],
              "epoch_kept": (f"{r['epoch_kept']} (best on val)" if r.get("val_fraction")
                             else f"{r['config']['epochs']} (last)"),
              **{k: r[k] for k in ("test_accuracy", "test_loss", "seconds_per_epoch", "minutes_total", "parameters")}}
