@@ -37,7 +37,7 @@ DATA = HERE.parent.parent / "shared" / "data" / "aclImdb_v1_labeled.tar.gz"
 # The final budget (benchmarks/results/imdb.md): T = 500, dropout 0.3 on the embeddings, Adam 5e-4,
 # 6 epochs, keeping the one that scores best on the held-out 10%.
 BUDGET = dict(num_words=10000, embed_dim=64, hidden=64, maxlen=500, padding="post", batch_size=64,
-              lr=5e-4, clip_norm=5.0, dropout=0.3, epochs=6)
+              lr=5e-4, lr_decay=1.0, clip_norm=5.0, dropout=0.3, epochs=6)
 RUNS = {
     "rnn": dict(cell="rnn"),                                  # Embedding -> SimpleRNN(64) -> Dense(64, relu) -> Dense(1, sigmoid)
     "lstm": dict(cell="lstm"),
@@ -63,7 +63,7 @@ def train_keep_best(config, train, test, args):
 
     history = model.fit(x[fit], y[fit], epochs=config["epochs"], batch_size=config["batch_size"],
                         validation_data=(x[val], y[val]), seed=config["seed"], verbose=not args.quiet,
-                        on_epoch_end=keep_best)
+                        on_epoch_end=keep_best, lr_schedule=sentiment.lr_schedule(config))
     model.load_params(best["params"])
     return model, history, best["epoch"], model.evaluate(*test)
 
@@ -78,6 +78,8 @@ def main():
     ap.add_argument("--bidirectional", action="store_true", help="every run reads both ways")
     ap.add_argument("--dropout", type=float, default=BUDGET["dropout"], help="dropout on the embeddings")
     ap.add_argument("--lr", type=float, default=BUDGET["lr"], help="Adam's learning rate")
+    ap.add_argument("--lr-decay", type=float, default=BUDGET["lr_decay"],
+                    help="epoch e trains at lr * lr_decay**e (from e = 0)")
     ap.add_argument("--val-fraction", type=float, default=0.1,
                     help="hold out this part of the training reviews; keep the epoch that scores best on it "
                          "(0: score the last epoch, with the test set as the per-epoch validation set)")
@@ -99,7 +101,8 @@ def main():
     for name in names:
         config = sentiment.Config(**dict(BUDGET, epochs=args.epochs, maxlen=args.maxlen, data=args.data,
                                          limit=args.limit, bidirectional=args.bidirectional,
-                                         dropout=args.dropout, lr=args.lr, **RUNS[name]))
+                                         dropout=args.dropout, lr=args.lr, lr_decay=args.lr_decay,
+                                         **RUNS[name]))
         key = (config["padding"], config["maxlen"])
         if key not in datasets:                          # read and tokenize once per padding mode
             datasets[key] = sentiment.load_data(config, progress=not args.quiet)
@@ -129,17 +132,19 @@ def main():
     # a model trained again with the same label replaces its old row.
     results_dir = Path(args.results)
     budget = (f"T{args.maxlen}_e{args.epochs}" + ("_bi" if args.bidirectional else "")
-              + (f"_do{args.dropout}" if args.dropout else "") + (f"_lr{args.lr:g}" if args.lr != BUDGET["lr"] else ""))
+              + (f"_do{args.dropout}" if args.dropout else "") + (f"_lr{args.lr:g}" if args.lr != BUDGET["lr"] else "")
+              + (f"_decay{args.lr_decay:g}" if args.lr_decay != 1 else ""))
     path = results_dir / "imdb.json"
     path.parent.mkdir(exist_ok=True)
     old = [] if args.fresh or not path.exists() else json.loads(path.read_text())["results"]
     key = lambda r: (r["model"], r["config"]["maxlen"], r["config"]["epochs"], r["config"]["dropout"],  # noqa: E731
-                     r["config"]["lr"], r.get("val_fraction", 0))
+                     r["config"]["lr"], r["config"].get("lr_decay", 1.0), r.get("val_fraction", 0))
     results = [r for r in old if key(r) not in {key(n) for n in results}] + results
     machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     path.write_text(json.dumps({"machine": machine, "results": results}, indent=1))
     rows = [{"model": r["model"], "maxlen": r["config"]["maxlen"], "epochs": r["config"]["epochs"],
              "dropout": r["config"]["dropout"], "lr": r["config"]["lr"],
+             "lr_decay": r["config"].get("lr_decay", 1.0),
              "epoch_kept": (f"{r['epoch_kept']} (best on val)" if r.get("val_fraction")
                             else f"{r['config']['epochs']} (last)"),
              **{k: r[k] for k in ("test_accuracy", "test_loss", "seconds_per_epoch", "minutes_total", "parameters")}}

@@ -39,6 +39,7 @@ def _add_data_args(p, defaults):
     p.add_argument("--bidirectional", action="store_true")
     p.add_argument("--batch-size", type=int, default=defaults["batch_size"])
     p.add_argument("--lr", type=float, default=defaults["lr"])
+    p.add_argument("--lr-decay", type=float, default=defaults["lr_decay"], help="epoch e trains at lr * lr_decay**e")
     p.add_argument("--dropout", type=float, default=defaults["dropout"])
     p.add_argument("--weight-decay", type=float, default=defaults["weight_decay"])
     p.add_argument("--clip-norm", type=float, default=defaults["clip_norm"])
@@ -54,7 +55,8 @@ def _config(args, cell):
     return sentiment.Config(
         cell=cell, bidirectional=args.bidirectional, num_words=args.num_words, embed_dim=args.embed,
         hidden=args.hidden, maxlen=args.maxlen, padding=args.padding, mask=not args.no_mask,
-        dropout=args.dropout, weight_decay=args.weight_decay, lr=args.lr, batch_size=args.batch_size,
+        dropout=args.dropout, weight_decay=args.weight_decay, lr=args.lr, lr_decay=args.lr_decay,
+        batch_size=args.batch_size,
         epochs=args.epochs, clip_norm=args.clip_norm if args.clip_norm and args.clip_norm > 0 else None,
         seed=args.seed, data=args.data, limit=args.limit)
 

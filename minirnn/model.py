@@ -173,13 +173,15 @@ class Sequential(LayerStack):
         return loss, out
 
     def fit(self, x, y, epochs=1, batch_size=32, validation_data=None, shuffle=True, seed=0, verbose=True,
-            initial_epoch=0, history=None, on_epoch_end=None):
+            initial_epoch=0, history=None, on_epoch_end=None, lr_schedule=None):
         """Train. x (N, ...) and y (N,) as NumPy arrays; they move to the device once.
 
         Returns history: {"loss", "accuracy", "val_loss", "val_accuracy", "seconds"} per epoch,
         and "grad_norm" per step. on_epoch_end(model, epoch, history) runs after each epoch
-        (the CLI saves its checkpoint there). Epoch e's shuffle depends only on (seed, e), so a
-        run resumed at initial_epoch=e matches one that never stopped.
+        (the CLI saves its checkpoint there). lr_schedule(epoch) -> learning rate, if given, sets the
+        optimizer's lr at the start of each epoch (epochs count from 0). Epoch e's shuffle and
+        learning rate depend only on (seed, e), so a run resumed at initial_epoch=e matches one
+        that never stopped.
         """
         from tqdm.auto import tqdm
         if self.optimizer is None:
@@ -191,6 +193,8 @@ class Sequential(LayerStack):
         x_dev, y_dev = to_device(x), to_device(y)                  # to the device once, not per batch
         for epoch in range(initial_epoch, epochs):
             rng = np.random.default_rng([seed, epoch])
+            if lr_schedule is not None:
+                self.optimizer.lr = float(lr_schedule(epoch))
             order = to_device(rng.permutation(len(x)) if shuffle else np.arange(len(x)))
             for i, layer in enumerate(self.layers):
                 if isinstance(layer, Dropout):

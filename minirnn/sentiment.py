@@ -46,6 +46,7 @@ DEFAULTS = {
     "dropout": 0.0,           # Dropout on the embeddings (0 = none)
     "weight_decay": 0.0,      # L2 on every weight, through Adam
     "lr": 1e-3,
+    "lr_decay": 1.0,          # epoch e trains at lr * lr_decay**e (1.0 = constant)
     "batch_size": 64,
     "epochs": 5,
     "clip_norm": 5.0,         # clip the global gradient norm (None = no clipping)
@@ -109,6 +110,11 @@ def model_from_config(config):
     model.compile("adam", lr=config["lr"], loss="binary_crossentropy", metrics=["accuracy"],
                   clip_norm=config["clip_norm"], weight_decay=config["weight_decay"])
     return model
+
+
+def lr_schedule(config):
+    """epoch (from 0) -> learning rate: lr * lr_decay**epoch, for Sequential.fit(lr_schedule=...)."""
+    return lambda epoch: config["lr"] * config["lr_decay"] ** epoch
 
 
 # ---------------------------------------------------------------- the data

@@ -65,7 +65,8 @@ def train(config, out, resume=None, verbose=True, data=None):
     try:
         history = model.fit(x_train, y_train, epochs=config["epochs"], batch_size=config["batch_size"],
                             validation_data=(x_test, y_test), seed=config["seed"], verbose=verbose,
-                            initial_epoch=epoch, history=history, on_epoch_end=on_epoch_end)
+                            initial_epoch=epoch, history=history, on_epoch_end=on_epoch_end,
+                            lr_schedule=sentiment.lr_schedule(config))
     except KeyboardInterrupt:
         # Stopped half-way through an epoch: save the weights and Adam's state as they are, so no
         # work is lost, with the count of *finished* epochs; --resume repeats the unfinished one.

@@ -37,7 +37,8 @@ def test_checkpoint_round_trip_gives_identical_predictions(tmp_path):
 
 @pytest.mark.parametrize("cell", ["rnn", "gru"])
 def test_resume_after_epoch_1_equals_an_uninterrupted_run(tmp_path, cell):
-    config = sentiment.Config(**dict(SMALL, cell=cell, dropout=0.2))
+    # lr_decay: the resumed run must train epoch 2 at lr * 0.5, not at the lr its checkpoint saved.
+    config = sentiment.Config(**dict(SMALL, cell=cell, dropout=0.2, lr_decay=0.5))
     straight, _, h_straight, _ = sentiment_train.train(config, tmp_path / "a", verbose=False)
     sentiment_train.train(dict(config, epochs=1), tmp_path / "b", verbose=False)
     resumed, _, h_resumed, _ = sentiment_train.train(config, tmp_path / "b", verbose=False,
@@ -45,6 +46,16 @@ def test_resume_after_epoch_1_equals_an_uninterrupted_run(tmp_path, cell):
     for k, v in params_of(straight).items():
         np.testing.assert_array_equal(params_of(resumed)[k], v, err_msg=k)
     assert h_resumed["loss"] == h_straight["loss"] and len(h_resumed["loss"]) == 2
+    assert resumed.optimizer.lr == straight.optimizer.lr == pytest.approx(config["lr"] * 0.5)
+
+
+def test_lr_decay_sets_each_epochs_learning_rate():
+    config = sentiment.Config(**dict(SMALL, lr=0.01, lr_decay=0.5, epochs=3))
+    tokenizer, train, test = sentiment.load_data(config, progress=False)
+    model, seen = sentiment.model_from_config(config), []
+    model.fit(*train, epochs=3, batch_size=32, verbose=False, lr_schedule=sentiment.lr_schedule(config),
+              on_epoch_end=lambda model, epoch, history: seen.append(model.optimizer.lr))
+    assert seen == pytest.approx([0.01, 0.005, 0.0025])
 
 
 def test_ctrl_c_saves_a_checkpoint_and_returns(tmp_path, monkeypatch):
