@@ -80,6 +80,16 @@ def _empty(shape, dtype):
     return backend.cupy_module().empty(shape, dtype=dtype)
 
 
+def _out(where, name, a, shape, dtype):
+    """A caller's output array: the kernel writes it in place, so it must be a C-contiguous CuPy
+    array of this shape and dtype already (no copy can be made)."""
+    if not isinstance(a, backend.cupy_module().ndarray) or a.dtype != dtype or not a.flags.c_contiguous:
+        raise TypeError(f"{where}: {name} must be a C-contiguous CuPy {dtype} array, got {type(a).__name__} "
+                        f"{getattr(a, 'dtype', '')}")
+    _check_shape(where, name, a, shape)
+    return a
+
+
 def _check_shape(where, name, a, shape):
     if tuple(a.shape) != shape:
         raise ValueError(f"{where}: {name} must have shape {shape}, got {tuple(a.shape)}")
@@ -120,28 +130,30 @@ def rnn_cell_backward(dh, h):
 
 # -- LSTM (gates i, f, g, o) ---------------------------------------------------------------------
 
-def lstm_cell_forward(xw, hh, c_prev):
-    """xw, hh: (B, 4H), c_prev: (B, H) -> h (B, H), c (B, H), gates (B, 4H), tanh_c (B, H)."""
+def lstm_cell_forward(xw, hh, c_prev, gates_out=None):
+    """xw, hh: (B, 4H), c_prev: (B, H) -> h (B, H), c (B, H), gates (B, 4H), tanh_c (B, H).
+    gates_out: where to write gates, or None; it may be xw (each thread reads its xw before writing)."""
     where = "fused.lstm_cell_forward"
     xw, hh, c_prev = _inputs(where, xw, hh, c_prev)
     B, H = c_prev.shape
     _check_shape(where, "xw", xw, (B, 4 * H))
     _check_shape(where, "hh", hh, (B, 4 * H))
     h, c, tanh_c = (_empty((B, H), xw.dtype) for _ in range(3))
-    gates = _empty((B, 4 * H), xw.dtype)
+    gates = _empty((B, 4 * H), xw.dtype) if gates_out is None else _out(where, "gates_out", gates_out, (B, 4 * H), xw.dtype)
     _launch("lstm_cell.cu", "lstm_cell_forward", B, H, xw, hh, c_prev, h, c, gates, tanh_c)
     return h, c, gates, tanh_c
 
 
-def lstm_cell_backward(dh, dc, c_prev, gates, tanh_c):
-    """dh, dc, c_prev: (B, H), gates: (B, 4H), tanh_c: (B, H) -> da (B, 4H), dc_prev (B, H)."""
+def lstm_cell_backward(dh, dc, c_prev, gates, tanh_c, da_out=None):
+    """dh, dc, c_prev: (B, H), gates: (B, 4H), tanh_c: (B, H) -> da (B, 4H), dc_prev (B, H).
+    da_out: where to write da, or None."""
     where = "fused.lstm_cell_backward"
     dh, dc, c_prev, gates, tanh_c = _inputs(where, dh, dc, c_prev, gates, tanh_c)
     B, H = dh.shape
     for name, a in (("dc", dc), ("c_prev", c_prev), ("tanh_c", tanh_c)):
         _check_shape(where, name, a, (B, H))
     _check_shape(where, "gates", gates, (B, 4 * H))
-    da = _empty((B, 4 * H), dh.dtype)
+    da = _empty((B, 4 * H), dh.dtype) if da_out is None else _out(where, "da_out", da_out, (B, 4 * H), dh.dtype)
     dc_prev = _empty((B, H), dh.dtype)
     _launch("lstm_cell.cu", "lstm_cell_backward", B, H, dh, dc, c_prev, gates, tanh_c, da, dc_prev)
     return da, dc_prev

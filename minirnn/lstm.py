@@ -17,7 +17,8 @@ PyTorch keeps two biases, b_ih + b_hh; they always appear as a sum, so here they
 
 Speed without hiding the math: x_t W_x + b does not depend on h, so lstm_forward computes it for
 all T steps in one matrix product before the loop, and lstm_backward forms the weight gradients
-with one product each after its loop.
+with one product each after its loop. The bias rides in the input product as the weight of a
+constant input 1: [x_t, 1] [W_x; b] = x_t W_x + b.
 
 The backward step multiplies by W_h^T, which the forward pass copies once into its own contiguous
 array (OpenBLAS multiplies by it ~25% faster than by the transposed view Wh.T). The element-wise
@@ -50,15 +51,17 @@ def _blocks(a):
 
 
 @fusable                                    # on CuPy: one fused CUDA kernel (kernels/)
-def lstm_cell_forward(xw, hh, c_prev):
+def lstm_cell_forward(xw, hh, c_prev, gates_out=None):
     """The element-wise part of one step (no matrix product, no mask).
 
     xw: (B, 4H)  x_t W_x + b;   hh: (B, 4H)  h_{t-1} W_h;   c_prev: (B, H)  c_{t-1}
+    gates_out: (B, 4H) array to write the gates into (it may be xw itself), or None for a new one
     Returns h (B, H), c (B, H), gates (B, 4H) = [i, f, g, o] after their nonlinearities,
     and tanh_c (B, H) = tanh(c_t).
     """
-    half, shift = _sigmoid_tanh_coefficients(array_module(xw), *c_prev.shape, xw.dtype)
-    gates = xw + hh                                       # a_t (B, 4H), turned into the gates in place:
+    xp = array_module(xw)
+    half, shift = _sigmoid_tanh_coefficients(xp, *c_prev.shape, xw.dtype)
+    gates = xp.add(xw, hh, out=gates_out)                 # a_t (B, 4H), turned into the gates in place:
     # i, f, o = sigmoid(a) and g = tanh(a), with one tanh call for all four blocks, because
     # sigmoid(a) = 0.5 tanh(0.5 a) + 0.5:  gates = half * tanh(half * a) + shift, column by column.
     gates *= half
@@ -74,17 +77,18 @@ def lstm_cell_forward(xw, hh, c_prev):
 
 
 @fusable                                    # on CuPy: one fused CUDA kernel (kernels/)
-def lstm_cell_backward(dh, dc, c_prev, gates, tanh_c):
+def lstm_cell_backward(dh, dc, c_prev, gates, tanh_c, da_out=None):
     """Backward of lstm_cell_forward.
 
     dh, dc: (B, H)  dL/dh_t and dL/dc_t;   c_prev, tanh_c: (B, H);   gates: (B, 4H) = [i, f, g, o]
+    da_out: (B, 4H) array to write da into (not gates), or None for a new one
     Returns da (B, 4H) = dL/da_t (the pre-activations) and dc_prev (B, H) = dL/dc_{t-1}.
     """
     xp = array_module(dh)
     i, f, g, o = _blocks(gates)
     dc_total = tanh_backward(dh * o, tanh_c)              # backprop through h = o tanh(c), to c: 1 - tanh(c)^2
     dc_total += dc                                        # ... plus what c_t passes to step t+1
-    da = xp.empty_like(gates)                             # (B, 4H), filled block by block
+    da = xp.empty_like(gates) if da_out is None else da_out   # (B, 4H), filled block by block
     di, df, dg, do = _blocks(da)
     xp.multiply(dh, tanh_c, out=do)                       # backprop through h = o tanh(c), to o
     xp.multiply(dc_total, g, out=di)                      # backprop through c = f c_prev + i g, to i
@@ -102,7 +106,7 @@ def lstm_cell_backward(dh, dc, c_prev, gates, tanh_c):
     return da, dc_prev
 
 
-def lstm_step_forward(xw, h_prev, c_prev, Wh, m=None, Wh_T=None):
+def lstm_step_forward(xw, h_prev, c_prev, Wh, m=None, Wh_T=None, gates_out=None):
     """One time step.
 
     xw:     (B, 4H)  x_t W_x + b, already computed for every t by lstm_forward
@@ -110,10 +114,11 @@ def lstm_step_forward(xw, h_prev, c_prev, Wh, m=None, Wh_T=None):
     Wh:     (H, 4H)
     m:      (B, 1)   mask of 0/1 for this step, or None
     Wh_T:   (4H, H)  W_h^T as its own contiguous array, for the backward step (None: Wh.T)
+    gates_out: (B, 4H) where to keep the gates (lstm_forward passes xw itself), or None
     Returns h (B, H), c (B, H) and the cache the backward step needs.
     """
     hh = h_prev @ Wh                                      # (B, H) @ (H, 4H) -> (B, 4H)
-    h, c, gates, tanh_c = lstm_cell_forward(xw, hh, c_prev)
+    h, c, gates, tanh_c = lstm_cell_forward(xw, hh, c_prev, gates_out)
     if m is not None:
         c = m * c + (1 - m) * c_prev                      # masked rows keep c_{t-1}
         h = m * h + (1 - m) * h_prev                      # ... and h_{t-1}
@@ -121,16 +126,17 @@ def lstm_step_forward(xw, h_prev, c_prev, Wh, m=None, Wh_T=None):
     return h, c, cache
 
 
-def lstm_step_backward(dh, dc, cache):
+def lstm_step_backward(dh, dc, cache, da_out=None):
     """Backward of one time step.
 
     dh: (B, H)  dL/dh_t (from this step's output and from step t+1)
     dc: (B, H)  dL/dc_t (from step t+1)
+    da_out: (B, 4H) where to write da (lstm_backward passes its row t), or None
     Returns da (B, 4H) = dL/da_t (also dL/d(x_t W_x + b)), dh_prev (B, H), dc_prev (B, H).
     """
     h_prev, c_prev, gates, tanh_c, Wh_T, m = cache
     dh_cell, dc_cell = (dh, dc) if m is None else (m * dh, m * dc)   # backprop through the mask
-    da, dc_prev = lstm_cell_backward(dh_cell, dc_cell, c_prev, gates, tanh_c)
+    da, dc_prev = lstm_cell_backward(dh_cell, dc_cell, c_prev, gates, tanh_c, da_out)
     dh_prev = da @ Wh_T                                   # backprop through h_{t-1} W_h: (B, 4H) @ (4H, H) -> (B, H)
     if m is not None:
         dh_prev += (1 - m) * dh                           # masked rows pass dh and dc straight back
@@ -150,9 +156,13 @@ def lstm_forward(x, h0, c0, Wx, Wh, b, mask=None):
     xp = array_module(x)
     B, T, E = x.shape
     H = Wh.shape[0]
-    xt = xp.ascontiguousarray(x.transpose(1, 0, 2)).reshape(T * B, E)  # time-major, so step t is one block
-    xw = (xt @ Wx).reshape(T, B, 4 * H)   # all steps at once: (T*B, E) @ (E, 4H) -> (T, B, 4H)
-    xw += b                               # ... plus b, in place: (T, B, 4H) + (4H,)
+    # All steps' x_t W_x + b in one matrix product, with the bias as the weight of a constant input 1:
+    # [x_t, 1] [W_x; b] = x_t W_x + b, so no separate pass adds b to (T, B, 4H).
+    x1 = xp.empty((T, B, E + 1), dtype=x.dtype)                      # time-major, so step t is one block
+    x1[:, :, :E] = x.transpose(1, 0, 2)
+    x1[:, :, E] = 1
+    x1 = x1.reshape(T * B, E + 1)
+    xw = (x1 @ xp.concatenate([Wx, b[None]])).reshape(T, B, 4 * H)  # (T*B, E+1) @ (E+1, 4H) -> (T, B, 4H)
     ms = [None] * T if mask is None else mask.T[:, :, None]           # (T, B, 1)
     hs = xp.empty((T + 1, B, H), dtype=x.dtype)                       # hs[t + 1] = h_t, hs[0] = h0
     hs[0] = h0
@@ -160,10 +170,12 @@ def lstm_forward(x, h0, c0, Wx, Wh, b, mask=None):
     Wh_T = xp.ascontiguousarray(Wh.T)                                 # once, for the backward products
     caches = []
     for t in range(T):
-        hs[t + 1], c, cache = lstm_step_forward(xw[t], hs[t], c, Wh, ms[t], Wh_T)
+        # gates_out=xw[t]: the step's gates take the place of its x_t W_x + b, which is not needed
+        # again, so the loop allocates no (B, 4H) array per step to keep for the backward pass.
+        hs[t + 1], c, cache = lstm_step_forward(xw[t], hs[t], c, Wh, ms[t], Wh_T, gates_out=xw[t])
         caches.append(cache)
     out = hs[1:] if mask is None else hs[1:] * ms                     # (T, B, H), zero at padding
-    return out.transpose(1, 0, 2), hs[T], c, (xt, hs, ms, Wx, caches)
+    return out.transpose(1, 0, 2), hs[T], c, (x1, hs, ms, Wx, caches)
 
 
 def lstm_backward(d_out, dh_T, dc_T, cache):
@@ -173,7 +185,7 @@ def lstm_backward(d_out, dh_T, dc_T, cache):
     dh_T, dc_T: (B, H) dL/dh_T and dL/dc_T from whatever used the final states, or None
     Returns dx (B, T, E), dh0 (B, H), dc0 (B, H), and grads {"Wx": (E, 4H), "Wh": (H, 4H), "b": (4H,)}.
     """
-    xt, hs, ms, Wx, caches = cache
+    x1, hs, ms, Wx, caches = cache
     xp = array_module(d_out)
     T, B, H = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
     E = Wx.shape[0]
@@ -185,11 +197,11 @@ def lstm_backward(d_out, dh_T, dc_T, cache):
     dc_next = xp.zeros((B, H), dtype=hs.dtype) if dc_T is None else xp.ascontiguousarray(dc_T)
     for t in reversed(range(T)):
         dh = d_out[t] + dh_next                        # h_t feeds out_t and step t+1
-        da[t], dh_next, dc_next = lstm_step_backward(dh, dc_next, caches[t])
+        _, dh_next, dc_next = lstm_step_backward(dh, dc_next, caches[t], da_out=da[t])
     # Weight gradients sum over steps and batch: one product each instead of T small ones.
     da = da.reshape(T * B, 4 * H)
-    dWx = xt.T @ da                                    # backprop through x_t W_x: (E, T*B) @ (T*B, 4H) -> (E, 4H)
+    dWxb = x1.T @ da                                   # backprop through [x_t, 1] [W_x; b]: (E+1, T*B) @ (T*B, 4H) -> (E+1, 4H)
+    dWx, db = dWxb[:E], dWxb[E]                        # the last row is b's: its input was the constant 1
     dWh = hs[:-1].reshape(T * B, H).T @ da             # backprop through h_{t-1} W_h: (H, T*B) @ (T*B, 4H) -> (H, 4H)
-    db = da.sum(axis=0)                                # backprop through + b: (T*B, 4H) -> (4H,)
     dx = (da @ Wx.T).reshape(T, B, E).transpose(1, 0, 2)   # (T*B, 4H) @ (4H, E) -> (B, T, E)
     return dx, dh_next, dc_next, {"Wx": dWx, "Wh": dWh, "b": db}
