@@ -171,6 +171,31 @@ def test_fused_wrapper_signatures_match_the_cell_files():
         assert list(inspect.signature(getattr(fused, name)).parameters) == list(inspect.signature(ref).parameters)
 
 
+@pytest.mark.parametrize("impl", ["numpy", "fused"])
+def test_lstm_cells_write_into_given_arrays_even_over_their_input(fake_cupy, impl):
+    """lstm_forward keeps each step's gates in that step's xw (gates_out=xw), and lstm_backward has
+    da written into its (T, B, 4H) buffer (da_out): both must give what fresh outputs give."""
+    wrap = (lambda a: a.view(FakeCupyArray)) if impl == "fused" else (lambda a: a)
+    fwd, bwd = (getattr(fused, n) if impl == "fused" else reference(n)
+                for n in ("lstm_cell_forward", "lstm_cell_backward"))
+    xw, hh, c_prev = (wrap(a) for a in make_inputs("lstm_cell_forward", 3, 5, np.float32))
+    want = as_tuple(reference("lstm_cell_forward")(*(np.array(a) for a in (xw, hh, c_prev))))
+    got = as_tuple(fwd(xw, hh, c_prev, gates_out=xw))
+    assert np.shares_memory(got[2], xw)                       # the gates are now in xw's memory
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_allclose(g, w, **TOL[np.float32])
+    inputs = [wrap(a) for a in make_inputs("lstm_cell_backward", 3, 5, np.float32)]
+    want = as_tuple(reference("lstm_cell_backward")(*(np.array(a) for a in inputs)))
+    da_out = wrap(np.full((3, 20), np.nan, np.float32))
+    got = as_tuple(bwd(*inputs, da_out=da_out))
+    assert np.shares_memory(got[0], da_out)
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_allclose(g, w, **TOL[np.float32])
+    if impl == "fused":                                       # it writes in place: no copy can stand in
+        with pytest.raises(TypeError, match="gates_out must be a C-contiguous"):
+            fused.lstm_cell_forward(xw, hh, c_prev, gates_out=wrap(np.zeros((20, 3), np.float32)).T)
+
+
 def test_fused_rejects_mixed_dtypes_with_a_clear_error(fake_cupy):
     xw = np.zeros((2, 3), np.float32).view(FakeCupyArray)
     with pytest.raises(TypeError, match="must all be float32 or all float64"):
