@@ -77,7 +77,9 @@ def main():
     ap.add_argument("--maxlen", type=int, default=BUDGET["maxlen"])
     ap.add_argument("--bidirectional", action="store_true", help="every run reads both ways")
     ap.add_argument("--dropout", type=float, default=BUDGET["dropout"], help="dropout on the embeddings")
-    ap.add_argument("--lr", type=float, default=BUDGET["lr"], help="Adam's learning rate")
+    ap.add_argument("--lr", default=str(BUDGET["lr"]),
+                    help="Adam's learning rate, or a comma list: each model trains at each one, and the "
+                         "run with the best validation accuracy is marked as the one chosen")
     ap.add_argument("--lr-decay", type=float, default=BUDGET["lr_decay"],
                     help="epoch e trains at lr * lr_decay**e (from e = 0)")
     ap.add_argument("--val-fraction", type=float, default=0.1,
@@ -97,11 +99,12 @@ def main():
     if unknown:
         raise SystemExit(f"bench_imdb: unknown run(s) {unknown}; known: {list(RUNS)}")
 
+    lrs = [float(v) for v in args.lr.split(",") if v.strip()]
     results, histories, datasets = [], {}, {}
-    for name in names:
+    for name, lr in [(name, lr) for name in names for lr in lrs]:
         config = sentiment.Config(**dict(BUDGET, epochs=args.epochs, maxlen=args.maxlen, data=args.data,
                                          limit=args.limit, bidirectional=args.bidirectional,
-                                         dropout=args.dropout, lr=args.lr, lr_decay=args.lr_decay,
+                                         dropout=args.dropout, lr=lr, lr_decay=args.lr_decay,
                                          **RUNS[name]))
         key = (config["padding"], config["maxlen"])
         if key not in datasets:                          # read and tokenize once per padding mode
@@ -116,7 +119,7 @@ def main():
             best_epoch, test_result = config["epochs"], {"accuracy": history["val_accuracy"][-1],
                                                          "loss": history["val_loss"][-1]}
         label = sentiment_train.model_name(config)
-        histories[label] = history
+        histories[label + (f" lr {lr:g}" if len(lrs) > 1 else "")] = history
         results.append({"run": name, "model": label, "date": datetime.datetime.now().isoformat(timespec="minutes"),
                         "command": "python " + " ".join(sys.argv), "test_accuracy": round(test_result["accuracy"], 4),
                         "test_loss": round(test_result["loss"], 4), "epoch_kept": best_epoch,
@@ -126,13 +129,22 @@ def main():
                         "minutes_total": round((time.time() - t0) / 60, 1), "parameters": model.num_params(),
                         "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
                         "config": {k: v for k, v in config.items() if k not in ("data", "limit")}})
-        print(f"{label}: test accuracy {results[-1]['test_accuracy']}", flush=True)
+        print(f"{label} (lr {lr:g}): test accuracy {results[-1]['test_accuracy']}", flush=True)
+    if len(lrs) > 1 and args.val_fraction:
+        # The learning rate is chosen per model on the validation split only; the test set is not consulted.
+        for name in names:
+            runs = [r for r in results if r["run"] == name]
+            best = max(runs, key=lambda r: max(r["val_accuracy_per_epoch"]))
+            for r in runs:
+                r["lr_grid"], r["chosen_on_val"] = lrs, r is best
+            print(f"{best['model']}: lr {best['config']['lr']:g} chosen on validation "
+                  f"({max(best['val_accuracy_per_epoch'])}); test accuracy {best['test_accuracy']}")
 
     # Add to the results of earlier invocations (one run per model can take an hour on 2 cores);
     # a model trained again with the same label replaces its old row.
     results_dir = Path(args.results)
     budget = (f"T{args.maxlen}_e{args.epochs}" + ("_bi" if args.bidirectional else "")
-              + (f"_do{args.dropout}" if args.dropout else "") + (f"_lr{args.lr:g}" if args.lr != BUDGET["lr"] else "")
+              + (f"_do{args.dropout}" if args.dropout else "") + (f"_lr{args.lr.replace(',', '-')}" if lrs != [BUDGET["lr"]] else "")
               + (f"_decay{args.lr_decay:g}" if args.lr_decay != 1 else ""))
     path = results_dir / "imdb.json"
     path.parent.mkdir(exist_ok=True)
@@ -145,6 +157,8 @@ def main():
     rows = [{"model": r["model"], "maxlen": r["config"]["maxlen"], "epochs": r["config"]["epochs"],
              "dropout": r["config"]["dropout"], "lr": r["config"]["lr"],
              "lr_decay": r["config"].get("lr_decay", 1.0),
+             "lr_chosen_on_val": ("" if "lr_grid" not in r else
+                                  ("**yes**" if r["chosen_on_val"] else "no") + f" (of {', '.join(f'{v:g}' for v in r['lr_grid'])})"),
              "epoch_kept": (f"{r['epoch_kept']} (best on val)" if r.get("val_fraction")
                             else f"{r['config']['epochs']} (last)"),
              **{k: r[k] for k in ("test_accuracy", "test_loss", "seconds_per_epoch", "minutes_total", "parameters")}}
