@@ -139,7 +139,10 @@ def lstm_cell_forward(xw, hh, c_prev, gates_out=None):
     _check_shape(where, "xw", xw, (B, 4 * H))
     _check_shape(where, "hh", hh, (B, 4 * H))
     h, c, tanh_c = (_empty((B, H), xw.dtype) for _ in range(3))
-    gates = _empty((B, 4 * H), xw.dtype) if gates_out is None else _out(where, "gates_out", gates_out, (B, 4 * H), xw.dtype)
+    if gates_out is None:
+        gates = _empty((B, 4 * H), xw.dtype)
+    else:
+        gates = _out(where, "gates_out", gates_out, (B, 4 * H), xw.dtype)
     _launch("lstm_cell.cu", "lstm_cell_forward", B, H, xw, hh, c_prev, h, c, gates, tanh_c)
     return h, c, gates, tanh_c
 
@@ -153,7 +156,10 @@ def lstm_cell_backward(dh, dc, c_prev, gates, tanh_c, da_out=None):
     for name, a in (("dc", dc), ("c_prev", c_prev), ("tanh_c", tanh_c)):
         _check_shape(where, name, a, (B, H))
     _check_shape(where, "gates", gates, (B, 4 * H))
-    da = _empty((B, 4 * H), dh.dtype) if da_out is None else _out(where, "da_out", da_out, (B, 4 * H), dh.dtype)
+    if da_out is None:
+        da = _empty((B, 4 * H), dh.dtype)
+    else:
+        da = _out(where, "da_out", da_out, (B, 4 * H), dh.dtype)
     dc_prev = _empty((B, H), dh.dtype)
     _launch("lstm_cell.cu", "lstm_cell_backward", B, H, dh, dc, c_prev, gates, tanh_c, da, dc_prev)
     return da, dc_prev

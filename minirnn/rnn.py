@@ -13,8 +13,9 @@ PyTorch keeps two biases, b_ih + b_hh; they always appear as a sum, so here they
 
 Speed without hiding the math: x_t W_xh + b does not depend on h, so rnn_forward computes it
 for all T steps in one matrix product before the loop, and rnn_backward forms dW_xh and db
-with one matrix product after its loop, and dW_hh with another. Only h_{t-1} W_hh has to wait for h_{t-1}.
-The bias rides in the input product as the weight of a constant input 1: [x_t, 1] [W_xh; b].
+with one matrix product after its loop, and dW_hh with another. Only h_{t-1} W_hh has to wait
+for h_{t-1}. The bias rides in the input product as the weight of a constant input 1:
+[x_t, 1] [W_xh; b] = x_t W_xh + b.
 
 The backward step multiplies by W_h^T, which the forward pass copies once into its own contiguous
 array (OpenBLAS multiplies by it ~25% faster than by the transposed view Wh.T). The element-wise
