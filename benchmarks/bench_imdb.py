@@ -84,6 +84,7 @@ def main():
                          "run with the best validation accuracy is marked as the one chosen")
     ap.add_argument("--lr-decay", type=float, default=BUDGET["lr_decay"],
                     help="epoch e trains at lr * lr_decay**e (from e = 0)")
+    ap.add_argument("--seed", type=int, default=0, help="initial weights, shuffling, dropout and the validation split")
     ap.add_argument("--val-fraction", type=float, default=0.1,
                     help="hold out this part of the training reviews; keep the epoch that scores best on it "
                          "(0: score the last epoch, with the test set as the per-epoch validation set)")
@@ -106,7 +107,7 @@ def main():
     for name, lr in [(name, lr) for name in names for lr in lrs]:
         config = sentiment.Config(**dict(BUDGET, epochs=args.epochs, maxlen=args.maxlen, data=args.data,
                                          limit=args.limit, bidirectional=args.bidirectional,
-                                         dropout=args.dropout, lr=lr, lr_decay=args.lr_decay,
+                                         dropout=args.dropout, lr=lr, lr_decay=args.lr_decay, seed=args.seed,
                                          **RUNS[name]))
         key = (config["padding"], config["maxlen"])
         if key not in datasets:                          # read and tokenize once per padding mode
@@ -148,7 +149,7 @@ def main():
     results_dir = Path(args.results)
     budget = (f"T{args.maxlen}_e{args.epochs}" + ("_bi" if args.bidirectional else "")
               + (f"_do{args.dropout}" if args.dropout else "") + (f"_lr{args.lr.replace(',', '-')}" if args.lr != BUDGET["lr"] else "")
-              + (f"_decay{args.lr_decay:g}" if args.lr_decay != 1 else ""))
+              + (f"_decay{args.lr_decay:g}" if args.lr_decay != 1 else "") + (f"_seed{args.seed}" if args.seed else ""))
     path = results_dir / "imdb.json"
     path.parent.mkdir(exist_ok=True)
     old = [] if args.fresh or not path.exists() else json.loads(path.read_text())["results"]
@@ -158,6 +159,7 @@ def main():
     rows = [{"date": r["date"], "model": r["model"], "maxlen": r["config"]["maxlen"], "epochs": r["config"]["epochs"],
              "dropout": r["config"]["dropout"], "lr": r["config"]["lr"],
              "lr_decay": r["config"].get("lr_decay", 1.0),
+             "seed": r["config"]["seed"],
              "lr_chosen_on_val": ("" if "lr_grid" not in r else
                                   ("**yes**" if r["chosen_on_val"] else "no") + f" (of {', '.join(f'{v:g}' for v in r['lr_grid'])})"),
              "epoch_kept": (f"{r['epoch_kept']} (best on val)" if r.get("val_fraction")
