@@ -117,7 +117,8 @@ def main():
         if args.val_fraction:
             model, history, best_epoch, test_result = train_keep_best(config, train, test, args)
         else:                                            # score the last epoch on the test set
-            model, _, history, _ = sentiment_train.train(config, os.path.join(args.out, name),
+            folder = os.path.join(args.out, name if len(lrs) == 1 else f"{name}_lr{lr:g}")
+            model, _, history, _ = sentiment_train.train(config, folder,
                                                          verbose=not args.quiet, data=datasets[key])
             best_epoch, test_result = config["epochs"], {"accuracy": history["val_accuracy"][-1],
                                                          "loss": history["val_loss"][-1]}
@@ -148,8 +149,10 @@ def main():
     # (and shows how much a rerun moves); --fresh starts a new one.
     results_dir = Path(args.results)
     budget = (f"T{args.maxlen}_e{args.epochs}" + ("_bi" if args.bidirectional else "")
-              + (f"_do{args.dropout}" if args.dropout else "") + (f"_lr{args.lr.replace(',', '-')}" if args.lr != BUDGET["lr"] else "")
-              + (f"_decay{args.lr_decay:g}" if args.lr_decay != 1 else "") + (f"_seed{args.seed}" if args.seed else ""))
+              + (f"_do{args.dropout}" if args.dropout else "")
+              + (f"_lr{args.lr.replace(',', '-')}" if args.lr != BUDGET["lr"] else "")
+              + (f"_decay{args.lr_decay:g}" if args.lr_decay != 1 else "")
+              + (f"_seed{args.seed}" if args.seed else ""))
     path = results_dir / "imdb.json"
     path.parent.mkdir(exist_ok=True)
     old = [] if args.fresh or not path.exists() else json.loads(path.read_text())["results"]

@@ -197,6 +197,7 @@ def lstm_backward(d_out, dh_T, dc_T, cache):
     dc_next = xp.zeros((B, H), dtype=hs.dtype) if dc_T is None else xp.ascontiguousarray(dc_T)
     for t in reversed(range(T)):
         dh = d_out[t] + dh_next                        # h_t feeds out_t and step t+1
+        # da_out=da[t]: the step writes dL/da_t straight into row t, so its returned da is not needed.
         _, dh_next, dc_next = lstm_step_backward(dh, dc_next, caches[t], da_out=da[t])
     # Weight gradients sum over steps and batch: one product each instead of T small ones.
     da = da.reshape(T * B, 4 * H)
