@@ -24,6 +24,7 @@ part of a step is its own function, gru_cell_forward/backward, kept free of matm
 """
 from .activations import sigmoid, sigmoid_backward, tanh, tanh_backward
 from .backend import array_module, fusable
+from .rnn import inputs_with_ones
 
 
 def _blocks(a):
@@ -127,10 +128,7 @@ def gru_forward(x, h0, Wx, Wh, b, bhn, mask=None):
     H = Wh.shape[0]
     # All steps' x_t W_x + b in one matrix product, with the bias as the weight of a constant input 1:
     # [x_t, 1] [W_x; b] = x_t W_x + b, so no separate pass adds b to (T, B, 3H).
-    x1 = xp.empty((T, B, E + 1), dtype=x.dtype)                      # time-major, so step t is one block
-    x1[:, :, :E] = x.transpose(1, 0, 2)
-    x1[:, :, E] = 1
-    x1 = x1.reshape(T * B, E + 1)
+    x1 = inputs_with_ones(x)                                          # (T*B, E+1): [x_t, 1] for every t
     xw = (x1 @ xp.concatenate([Wx, b[None]])).reshape(T, B, 3 * H)  # (T*B, E+1) @ (E+1, 3H) -> (T, B, 3H)
     ms = [None] * T if mask is None else mask.T[:, :, None]           # (T, B, 1)
     hs = xp.empty((T + 1, B, H), dtype=x.dtype)                       # hs[t + 1] = h_t, hs[0] = h0

@@ -28,6 +28,7 @@ import functools
 
 from .activations import tanh, tanh_backward
 from .backend import array_module, fusable
+from .rnn import inputs_with_ones
 
 
 @functools.lru_cache(maxsize=16)
@@ -158,10 +159,7 @@ def lstm_forward(x, h0, c0, Wx, Wh, b, mask=None):
     H = Wh.shape[0]
     # All steps' x_t W_x + b in one matrix product, with the bias as the weight of a constant input 1:
     # [x_t, 1] [W_x; b] = x_t W_x + b, so no separate pass adds b to (T, B, 4H).
-    x1 = xp.empty((T, B, E + 1), dtype=x.dtype)                      # time-major, so step t is one block
-    x1[:, :, :E] = x.transpose(1, 0, 2)
-    x1[:, :, E] = 1
-    x1 = x1.reshape(T * B, E + 1)
+    x1 = inputs_with_ones(x)                                          # (T*B, E+1): [x_t, 1] for every t
     xw = (x1 @ xp.concatenate([Wx, b[None]])).reshape(T, B, 4 * H)  # (T*B, E+1) @ (E+1, 4H) -> (T, B, 4H)
     ms = [None] * T if mask is None else mask.T[:, :, None]           # (T, B, 1)
     hs = xp.empty((T + 1, B, H), dtype=x.dtype)                       # hs[t + 1] = h_t, hs[0] = h0

@@ -81,6 +81,20 @@ def rnn_step_backward(dh, cache):
     return da, dh_prev
 
 
+def inputs_with_ones(x):
+    """x (B, T, E) -> x1 (T*B, E+1): every step's [x_t, 1], time-major so step t is one block of B rows.
+
+    The constant 1 lets the bias ride in the input product: [x_t, 1] [W_x; b] = x_t W_x + b.
+    rnn_forward, lstm_forward and gru_forward all project their inputs through it.
+    """
+    xp = array_module(x)
+    B, T, E = x.shape
+    x1 = xp.empty((T, B, E + 1), dtype=x.dtype)
+    x1[:, :, :E] = x.transpose(1, 0, 2)
+    x1[:, :, E] = 1
+    return x1.reshape(T * B, E + 1)
+
+
 def rnn_forward(x, h0, Wx, Wh, b, mask=None, nonlinearity="tanh"):
     """Run the cell over a whole sequence.
 
@@ -95,10 +109,7 @@ def rnn_forward(x, h0, Wx, Wh, b, mask=None, nonlinearity="tanh"):
     H = Wh.shape[0]
     # All steps' x_t W_xh + b in one matrix product, with the bias as the weight of a constant input 1:
     # [x_t, 1] [W_xh; b] = x_t W_xh + b, so no separate pass adds b to (T, B, H).
-    x1 = xp.empty((T, B, E + 1), dtype=x.dtype)                      # time-major, so step t is one block
-    x1[:, :, :E] = x.transpose(1, 0, 2)
-    x1[:, :, E] = 1
-    x1 = x1.reshape(T * B, E + 1)
+    x1 = inputs_with_ones(x)                                          # (T*B, E+1): [x_t, 1] for every t
     xw = (x1 @ xp.concatenate([Wx, b[None]])).reshape(T, B, H)         # (T*B, E+1) @ (E+1, H) -> (T, B, H)
     ms = [None] * T if mask is None else mask.T[:, :, None]           # (T, B, 1)
     hs = xp.empty((T + 1, B, H), dtype=x.dtype)                       # hs[t + 1] = h_t, hs[0] = h0
