@@ -57,8 +57,8 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np  # noqa: E402
 
-from minirnn.charlm import load_text, sample  # noqa: E402
-from minirnn.charlm_train import LN2, Config, split, train  # noqa: E402
+from minirnn.apps.charlm import load_text, sample  # noqa: E402
+from minirnn.apps.charlm_train import LN2, Config, split, train  # noqa: E402
 
 config = Config(cell=args.model, num_layers=args.layers, hidden=args.hidden, embed=args.embed,
                 seq_len=args.seq_len, batch=args.batch, lr=args.lr, dropout=args.dropout,

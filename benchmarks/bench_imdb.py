@@ -28,7 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from minirnn import plots, sentiment, sentiment_train
+from minirnn.viz import plots
+from minirnn.apps import sentiment, sentiment_train
 from minirnn.backend import to_numpy
 
 HERE = Path(__file__).resolve().parent

@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from minirnn.tasks import BASELINE_MSE, SOLVED_MSE, memory_sweep  # noqa: E402
-from minirnn.viz import plot_memory  # noqa: E402
+from minirnn.apps.tasks import BASELINE_MSE, SOLVED_MSE, memory_sweep  # noqa: E402
+from minirnn.viz.figures import plot_memory  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 NAMES = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}

@@ -7,7 +7,7 @@ Reads ../shared/data/tinyshakespeare.txt (relative to the repository) or --data,
 minirnn/data/tiny_text.txt (45 KB of Coriolanus). The last 10% of the text is held out. Prints the
 validation loss and a sample as it trains, samples at three temperatures at the end, and saves
 the loss curve to demos/out/char_rnn_loss.png. The same loop, with checkpoints and --resume, is
-`minirnn charlm train` (minirnn/charlm_train.py).
+`minirnn charlm train` (minirnn/apps/charlm_train.py).
 """
 import argparse
 import math
@@ -18,8 +18,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from minirnn.backend import to_device
-from minirnn.charlm import CharLM, Vocab, evaluate, load_text, make_streams, sample, train_chunk
-from minirnn.charlm_train import plot_curve
+from minirnn.apps.charlm import CharLM, Vocab, evaluate, load_text, make_streams, sample, train_chunk
+from minirnn.apps.charlm_train import plot_curve
 from minirnn.optim import Adam
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,7 +14,7 @@ import os
 import numpy as np
 
 import minirnn
-from minirnn import plots
+from minirnn.viz import plots
 from minirnn.datasets import imdb
 from minirnn.text import Tokenizer, pad_sequences
 

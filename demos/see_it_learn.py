@@ -14,7 +14,7 @@ What it draws, top to bottom:
                                               adding problem: watch the input gate open at the markers
     5. memory.png                             adding problem, MSE against T: the simple RNN fails where
                                               LSTM and GRU succeed (the full sweep: benchmarks/bench_memory.py)
-To follow the arithmetic itself, number by number: python -m minirnn.cli_viz trace --cell lstm
+To follow the arithmetic itself, number by number: python -m minirnn.cli.viz trace --cell lstm
 """
 import argparse
 import os
@@ -22,7 +22,8 @@ import time
 
 import numpy as np
 
-from minirnn import plots, sentiment, tasks, viz, viz_grads
+from minirnn.viz import plots, figures as viz, grads as viz_grads
+from minirnn.apps import sentiment, tasks
 
 # ---------------------------------------------------------------- hyperparameters
 OUT = "see_it_learn"          # folder for the PNG files

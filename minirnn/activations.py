@@ -10,7 +10,7 @@ Each also takes an optional out= array to write into (the cells use it inside th
 to avoid a fresh temporary per step); without it, it returns a new array.
 """
 from .backend import array_module
-from .layer import Layer
+from .base import Layer
 
 
 def sigmoid(a, out=None):

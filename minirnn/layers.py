@@ -12,7 +12,7 @@ import numpy as np
 
 from . import activations
 from .backend import array_module
-from .layer import Layer, check_float_input
+from .base import Layer, check_float_input
 
 
 def _as_rng(rng):

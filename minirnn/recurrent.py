@@ -18,7 +18,7 @@ import numpy as np
 
 from .backend import array_module
 from .gru import gru_backward, gru_forward
-from .layer import Layer, check_float_input, check_mask
+from .base import Layer, check_float_input, check_mask
 from .lstm import lstm_backward, lstm_forward
 from .rnn import rnn_backward, rnn_forward
 

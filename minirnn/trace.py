@@ -1,6 +1,6 @@
 """Trace mode: follow one forward pass and backpropagation through time by hand, number by number.
 
-    python -m minirnn.cli_viz trace --cell lstm --steps 3 --hidden 2      (or: minirnn trace ...)
+    python -m minirnn.cli.viz trace --cell lstm --steps 3 --hidden 2      (or: minirnn trace ...)
 
 A tiny layer (E = 2 inputs, H = 2 units, B = 1 sequence of T = 3 steps, float64) reads a random
 input; the loss is the mean squared error of every output against a random target:

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from minirnn.charlm import (CharLM, Vocab, evaluate, load_text, loss_and_grad, make_streams,
+from minirnn.apps.charlm import (CharLM, Vocab, evaluate, load_text, loss_and_grad, make_streams,
                             next_char_probs, sample)
-from minirnn.charlm_train import Config, load_checkpoint, train
+from minirnn.apps.charlm_train import Config, load_checkpoint, train
 from minirnn.losses import softmax_cross_entropy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -210,7 +210,7 @@ def _cli():
         r = subprocess.run(main + ["charlm", "--help"], capture_output=True, env=_env(), cwd=ROOT, timeout=60)
         if r.returncode == 0:
             return tuple(main)
-    return (sys.executable, "-m", "minirnn.cli_charlm")
+    return (sys.executable, "-m", "minirnn.cli.charlm")
 
 
 def _env():
@@ -260,7 +260,7 @@ def test_cli_ctrl_c_saves_a_checkpoint_and_exits_cleanly(tmp_path):
 @pytest.mark.gpu
 def test_cupy_backend_matches_numpy():
     from minirnn.backend import set_backend, to_numpy
-    from minirnn.charlm import train_chunk
+    from minirnn.apps.charlm import train_chunk
     from minirnn.optim import Adam
     rng = np.random.default_rng(4)
     x, y = make_streams(rng.integers(0, 6, 121), 3)            # (3, 40)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from minirnn.gradcheck import gradcheck
-from minirnn.layer import Layer
+from minirnn.base import Layer
 from minirnn.layers import Linear
 from minirnn.losses import mse
 

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import minirnn
-from minirnn import checkpoint, sentiment, sentiment_train
+from minirnn import checkpoint
+from minirnn.apps import sentiment, sentiment_train
 SMALL = dict(num_words=500, embed_dim=8, hidden=8, maxlen=40, limit=128, batch_size=32, epochs=2)
 
 

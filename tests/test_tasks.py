@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from minirnn.tasks import BASELINE_MSE, SOLVED_MSE, AddingModel, adding_problem, memory_sweep, train_adding
+from minirnn.apps.tasks import BASELINE_MSE, SOLVED_MSE, AddingModel, adding_problem, memory_sweep, train_adding
 
 
 def test_adding_problem_data():

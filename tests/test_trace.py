@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from minirnn import cli_viz
+from minirnn.cli import viz as cli_viz
 from minirnn.trace import _fmt, trace
 
 

@@ -3,11 +3,12 @@ import matplotlib.image as mpimg
 import numpy as np
 import pytest
 
-from minirnn import GRU, LSTM, RNN, sentiment
-from minirnn.tasks import AddingModel, adding_problem, memory_sweep
+from minirnn import GRU, LSTM, RNN
+from minirnn.apps import sentiment
+from minirnn.apps.tasks import AddingModel, adding_problem, memory_sweep
 from minirnn.text import Tokenizer
-from minirnn.viz import DPI, hidden_states, lstm_gate_traces, plot_hidden_states, plot_lstm_gates, plot_memory
-from minirnn.viz_grads import (adding_grad_norms, hidden_grad_norms, plot_grad_norm_per_step,
+from minirnn.viz.figures import DPI, hidden_states, lstm_gate_traces, plot_hidden_states, plot_lstm_gates, plot_memory
+from minirnn.viz.grads import (adding_grad_norms, hidden_grad_norms, plot_grad_norm_per_step,
                                plot_hidden_grad_norms)
 
 CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
@@ -148,7 +149,7 @@ def test_plot_memory_png(tmp_path):
 
 
 def test_viz_cli_with_a_checkpoint(tmp_path, capsys):
-    from minirnn import cli_viz
+    from minirnn.cli import viz as cli_viz
     config = sentiment.Config(cell="lstm", num_words=50, embed_dim=4, hidden=5, maxlen=12, epochs=2, batch_size=2)
     tokenizer = Tokenizer(num_words=50, oov_token="<unk>")
     tokenizer.fit_on_texts(TEXTS)
@@ -163,11 +164,11 @@ def test_viz_cli_with_a_checkpoint(tmp_path, capsys):
     out = capsys.readouterr().out
     for name in ("hidden.png", "curves.png", "grad_norm_per_step.png", "gates.png"):
         assert f"wrote {tmp_path / name}" in out
-    assert png_shape(tmp_path / "curves.png") == (480, 1200)                  # minirnn.plots' figure size
+    assert png_shape(tmp_path / "curves.png") == (480, 1200)                  # minirnn.viz.plots' figure size
 
 
 def test_viz_cli_gates_and_grads(tmp_path, capsys):
-    from minirnn import cli_viz
+    from minirnn.cli import viz as cli_viz
     assert cli_viz.main(["viz", "gates", "--steps", "20", "--out", str(tmp_path)]) == 0
     assert cli_viz.main(["viz", "grads", "--steps", "2", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out

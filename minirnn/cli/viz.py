@@ -10,7 +10,7 @@
 
 Without --checkpoint, hidden/curves train a small LSTM on the shipped IMDB sample first (~15 s).
 Each writes PNG files into --out (default viz/) and prints their paths. Standalone:
-python -m minirnn.cli_viz trace --cell gru
+python -m minirnn.cli.viz trace --cell gru
 """
 import argparse
 import os
@@ -46,7 +46,7 @@ def add_parsers(subparsers):
 
 
 def run_trace(args):
-    from .trace import trace
+    from ..trace import trace
     trace(args.cell, steps=args.steps, hidden=args.hidden, input_size=args.input, batch=args.batch, seed=args.seed)
     return 0
 
@@ -55,7 +55,7 @@ def run_trace(args):
 
 def quick_sentiment_model(cell="lstm", epochs=3, seed=0, verbose=False):
     """A small model trained briefly on the shipped IMDB sample. Returns (model, tokenizer, history, config)."""
-    from . import sentiment
+    from ..apps import sentiment
     config = sentiment.Config(cell=cell, num_words=2000, embed_dim=16, hidden=32, maxlen=100, epochs=epochs,
                               batch_size=32, lr=3e-3, seed=seed)
     tokenizer, (x_train, y_train), (x_test, y_test) = sentiment.load_data(config, progress=verbose)
@@ -69,7 +69,7 @@ def _sentiment(args):
     """(model, tokenizer, history, config) from --checkpoint, or a quick model (trained once per command)."""
     if getattr(args, "sentiment_model", None) is None:
         if args.checkpoint:
-            from . import sentiment
+            from ..apps import sentiment
             model, _, tokenizer, config, _, history = sentiment.load(args.checkpoint)
             args.sentiment_model = (model, tokenizer, history, config)
         else:
@@ -79,18 +79,18 @@ def _sentiment(args):
 
 
 def viz_grads(args):
-    from .viz_grads import grad_norm_panels, plot_hidden_grad_norms
+    from ..viz.grads import grad_norm_panels, plot_hidden_grad_norms
     panels = grad_norm_panels(T=50, steps=args.steps or 500, seed=args.seed)
     return [plot_hidden_grad_norms(panels, os.path.join(args.out, "grads.png"))]
 
 
 def viz_gates(args):
-    from .backend import to_device
-    from .recurrent import LSTM, _Recurrent
-    from .viz import plot_lstm_gates
+    from ..backend import to_device
+    from ..recurrent import LSTM, _Recurrent
+    from ..viz.figures import plot_lstm_gates
     path = os.path.join(args.out, "gates.png")
     if args.checkpoint:
-        from .datasets import imdb
+        from ..datasets import imdb
         model, tokenizer, _, config = _sentiment(args)
         layer = next(l for l in model.layers if isinstance(l, _Recurrent))
         if not isinstance(layer, LSTM) or layer.bidirectional:
@@ -100,7 +100,7 @@ def viz_gates(args):
         x = model.layers[0].forward(to_device(np.asarray(ids, dtype=np.int64)[None]))   # (1, T) -> (1, T, E)
         words = [tokenizer.index_word.get(i, "?") for i in ids]
         return [plot_lstm_gates(layer, x, path, labels=words, title="Inside an LSTM reading one review")]
-    from .tasks import adding_problem, train_adding
+    from ..apps.tasks import adding_problem, train_adding
     T = 30
     print(f"training an LSTM on the adding problem (T={T}) ...")
     model = train_adding("lstm", T=T, steps=args.steps or 500, seed=args.seed)["model"]
@@ -113,14 +113,14 @@ def viz_gates(args):
 
 
 def viz_hidden(args):
-    from .viz import plot_hidden_states
+    from ..viz.figures import plot_hidden_states
     model, tokenizer, _, _ = _sentiment(args)
     return [plot_hidden_states(model, tokenizer, args.text, os.path.join(args.out, "hidden.png"))]
 
 
 def viz_curves(args):
-    from .plots import plot_history
-    from .viz_grads import plot_grad_norm_per_step
+    from ..viz.plots import plot_history
+    from ..viz.grads import plot_grad_norm_per_step
     model, _, history, config = _sentiment(args)
     name = config["cell"].upper()
     return [plot_history(history, os.path.join(args.out, "curves.png"), f"{name} on IMDB: loss and accuracy"),
@@ -129,8 +129,8 @@ def viz_curves(args):
 
 
 def viz_memory(args, quick=False):
-    from .tasks import memory_sweep
-    from .viz import plot_memory
+    from ..apps.tasks import memory_sweep
+    from ..viz.figures import plot_memory
     try:
         lengths = [int(t) for t in args.lengths.split(",")]
     except ValueError:
@@ -162,7 +162,7 @@ def run_viz(args):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m minirnn.cli_viz", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m minirnn.cli.viz", description=__doc__.split("\n")[0])
     add_parsers(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     return args.func(args)

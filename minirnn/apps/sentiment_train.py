@@ -1,6 +1,6 @@
 """Training runs for the IMDB exercise: one model with checkpoints, or several models compared.
 
-    from minirnn import sentiment, sentiment_train
+    from minirnn.apps import sentiment, sentiment_train
     config = sentiment.Config(cell="lstm", epochs=3)
     model, tokenizer, history = sentiment_train.train(config, out="runs/lstm")
     table = sentiment_train.compare(["rnn", "lstm", "gru"], config, out="runs/compare")
@@ -19,7 +19,8 @@ and comparison.png (every model's curves in one figure).
 import csv
 import os
 
-from . import plots, sentiment
+from ..viz import plots
+from . import sentiment
 
 NAMES = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
 

@@ -4,14 +4,14 @@
     minirnn charlm train --data tinyshakespeare.txt --resume runs/charlm/charlm.npz --minutes 10
     minirnn charlm sample --checkpoint runs/charlm/charlm.npz --prime "ROMEO:" --temperature 0.8 --length 500
 
-minirnn/cli.py calls add_parser(subparsers); `python -m minirnn.cli_charlm charlm ...` runs this file alone.
+minirnn/cli/__init__.py calls add_parser(subparsers); `python -m minirnn.cli.charlm charlm ...` runs this file alone.
 Exit codes: 0 done, 2 bad input (a message on stderr, no traceback), 130 stopped by Ctrl-C
 after saving a checkpoint.
 """
 import argparse
 import sys
 
-from .charlm_train import DEFAULTS, LN2
+from ..apps.charlm_train import DEFAULTS, LN2
 
 
 def add_parser(subparsers):
@@ -58,7 +58,7 @@ def add_parser(subparsers):
 
 def _use_device(args):
     if args.device == "gpu":
-        from .backend import set_backend
+        from ..backend import set_backend
         set_backend("cupy")                        # a clear RuntimeError without CuPy or a GPU
 
 
@@ -68,8 +68,8 @@ def _fail(message):
 
 
 def cmd_train(args):
-    from .charlm import load_text
-    from .charlm_train import Config, load_checkpoint, train
+    from ..apps.charlm import load_text
+    from ..apps.charlm_train import Config, load_checkpoint, train
     try:
         _use_device(args)
         for name in ("layers", "hidden", "embed", "seq_len", "batch", "eval_every"):
@@ -101,8 +101,8 @@ def cmd_train(args):
 
 
 def cmd_sample(args):
-    from .charlm import sample
-    from .charlm_train import load_checkpoint
+    from ..apps.charlm import sample
+    from ..apps.charlm_train import load_checkpoint
     try:
         _use_device(args)
         if args.length < 0:

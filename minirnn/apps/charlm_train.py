@@ -22,10 +22,10 @@ import time
 
 import numpy as np
 
-from . import checkpoint
-from .backend import to_device, to_numpy
+from .. import checkpoint
+from ..backend import to_device, to_numpy
 from .charlm import CharLM, Vocab, evaluate, make_streams, sample, train_chunk
-from .optim import Adagrad, Adam
+from ..optim import Adagrad, Adam
 
 KIND = "minirnn-charlm"          # marks a checkpoint written by save_checkpoint()
 CHECKPOINT = "charlm.npz"        # file names inside out_dir

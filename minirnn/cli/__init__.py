@@ -4,16 +4,17 @@
     minirnn train --model lstm --epochs 5 --out runs/lstm [--data aclImdb_v1.tar.gz] [--resume F]
     minirnn compare --models rnn,lstm,gru --out runs/compare
     minirnn predict --checkpoint runs/lstm/checkpoint.npz "What a wonderful film." ...
-    minirnn charlm train|sample ...                character-level language model (minirnn.cli_charlm)
+    minirnn charlm train|sample ...                character-level language model (minirnn.cli.charlm)
     minirnn trace --cell lstm                      print every number of a tiny forward and backward pass
-    minirnn viz grads|gates|memory|hidden ...      pictures of the recurrence (minirnn.cli_viz)
+    minirnn viz grads|gates|memory|hidden ...      pictures of the recurrence (minirnn.cli.viz)
 """
 import argparse
 import os
 import sys
 
-from . import cli_charlm, cli_viz, sentiment
-from .backend import set_backend
+from . import charlm as cli_charlm, viz as cli_viz
+from ..apps import sentiment
+from ..backend import set_backend
 
 # The demo: small enough to train SimpleRNN and LSTM on the shipped 2,000 reviews in about 20 seconds
 # on 2 CPU cores. A small vocabulary, embedding and dropout, because 2,000 reviews overfit quickly.
@@ -64,14 +65,14 @@ def _config(args, cell):
 
 
 def cmd_train(args):
-    from . import sentiment_train
+    from ..apps import sentiment_train
     config = _config(args, args.model)
     sentiment_train.train(config, args.out, resume=args.resume, verbose=not args.quiet)
     return 0
 
 
 def cmd_compare(args):
-    from . import sentiment_train
+    from ..apps import sentiment_train
     cells = [c.strip() for c in args.models.split(",") if c.strip()]
     bad = [c for c in cells if c not in sentiment.CELLS]
     if bad or not cells:
@@ -98,7 +99,7 @@ def cmd_predict(args):
 
 
 def cmd_demo(args):
-    from . import sentiment_train
+    from ..apps import sentiment_train
     config = sentiment.Config(**dict(DEMO, data=args.data, epochs=args.epochs or DEMO["epochs"], limit=args.limit))
     print("The classic exercise on", args.data or "the shipped sample of 2,000 + 1,000 IMDB reviews")
     rows = sentiment_train.compare(["rnn", "lstm"], config, args.out, verbose=not args.quiet)
@@ -160,6 +161,3 @@ def main(argv=None):
         print(f"minirnn {args.command}: error: {e}", file=sys.stderr)
         return 2
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -23,16 +23,16 @@ the h0 of the next chunk, so the model sees the text as one long sequence, but t
 stops at the chunk's start: backward() never sends anything into h0 (layer.d_h0 is ignored). That
 is what "detach" means here; NumPy keeps no graph to cut.
 
-The training loop, checkpoints and plots are in charlm_train.py; the command line in cli_charlm.py.
+The training loop, checkpoints and plots are in charlm_train.py; the command line in minirnn/cli/charlm.py.
 """
 import numpy as np
 
-from .backend import to_device, to_numpy
-from .layers import Dropout, Embedding, Linear
-from .losses import softmax_cross_entropy
-from .model import LayerStack
-from .optim import clip_grad_norm
-from .recurrent import GRU, LSTM, RNN
+from ..backend import to_device, to_numpy
+from ..layers import Dropout, Embedding, Linear
+from ..losses import softmax_cross_entropy
+from ..model import LayerStack
+from ..optim import clip_grad_norm
+from ..recurrent import GRU, LSTM, RNN
 
 CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
 

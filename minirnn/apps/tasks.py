@@ -23,11 +23,11 @@ import time
 
 import numpy as np
 
-from .backend import array_module, to_device, to_numpy
-from .layers import Linear
-from .losses import mse
-from .optim import Adam, clip_grad_norm
-from .recurrent import GRU, LSTM, RNN
+from ..backend import array_module, to_device, to_numpy
+from ..layers import Linear
+from ..losses import mse
+from ..optim import Adam, clip_grad_norm
+from ..recurrent import GRU, LSTM, RNN
 
 CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
 BASELINE_MSE = 2.0 / 12.0          # always predicting 1.0: the variance of u_a + u_b

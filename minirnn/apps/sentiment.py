@@ -23,12 +23,12 @@ epochs done and the history.
 """
 import numpy as np
 
-from . import checkpoint
-from .datasets import imdb
-from .layers import Dense, Dropout, Embedding
-from .model import Sequential
-from .recurrent import GRU, LSTM, RNN
-from .text import Tokenizer, pad_sequences
+from .. import checkpoint
+from ..datasets import imdb
+from ..layers import Dense, Dropout, Embedding
+from ..model import Sequential
+from ..recurrent import GRU, LSTM, RNN
+from ..text import Tokenizer, pad_sequences
 
 CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
 KIND = "minirnn-sentiment"          # marks a checkpoint written by save() below

@@ -4,7 +4,7 @@
     plot_hidden_states(model, tokenizer, text, "out/hidden.png")    # units x words, and P(positive) so far
     plot_lstm_gates(lstm_layer, x, "out/gates.png")                 # i, f, o gates, c_t and h_t over time
     plot_memory(rows, "out/memory.png")                             # adding problem: MSE against T
-    (gradients: minirnn.viz_grads; loss and accuracy per epoch: minirnn.plots)
+    (gradients: minirnn.viz.grads; loss and accuracy per epoch: minirnn.viz.plots)
 
 Every function draws one figure, saves it, closes it and returns the path. Every number drawn comes
 from the engine's own layers and step functions (minirnn.trace.run_steps reads the real caches).
@@ -17,9 +17,9 @@ import matplotlib
 matplotlib.use("Agg")                       # draw into files only: works without a display
 import matplotlib.pyplot as plt  # noqa: E402
 
-from .backend import to_device, to_numpy  # noqa: E402
-from .layers import Embedding  # noqa: E402
-from .recurrent import LSTM, _Recurrent  # noqa: E402
+from ..backend import to_device, to_numpy  # noqa: E402
+from ..layers import Embedding  # noqa: E402
+from ..recurrent import LSTM, _Recurrent  # noqa: E402
 
 DPI = 120                                   # pixels per inch: a (10, 4) figure is 1200 x 480 pixels
 
@@ -73,7 +73,7 @@ def _split_model(model):
     idx = [i for i, layer in enumerate(model.layers) if isinstance(layer, _Recurrent)]
     if not idx or not isinstance(model.layers[0], Embedding):
         raise ValueError("hidden_states needs a Sequential that starts with an Embedding and has a recurrent "
-                         "layer (like minirnn.sentiment.build_model)")
+                         "layer (like minirnn.apps.sentiment.build_model)")
     k = idx[-1]
     if model.layers[k].bidirectional:
         raise ValueError("hidden_states: the state after word t of a bidirectional layer has already read the "
@@ -84,12 +84,12 @@ def _split_model(model):
 def hidden_states(model, tokenizer, text, max_words=60):
     """Run a sentiment model over one review, word by word.
 
-    model: Embedding -> RNN/LSTM/GRU -> Dense ... -> Dense(sigmoid), e.g. minirnn.sentiment.build_model.
+    model: Embedding -> RNN/LSTM/GRU -> Dense ... -> Dense(sigmoid), e.g. minirnn.apps.sentiment.build_model.
     text: one review (str); its first max_words known-or-<unk> words are used.
     Returns states (T, H) (the top recurrent layer's h_t after each word), probs (T,) (the model's
     P(positive) had the review stopped after word t: the head applied to h_t), and words (T list of str).
     """
-    from .datasets import imdb
+    from ..datasets import imdb
     k = _split_model(model)
     ids = tokenizer.texts_to_sequences([imdb.clean(text)])[0][:max_words]
     if not ids:
@@ -136,7 +136,7 @@ def lstm_gate_traces(layer, x):
     Returns a dict of (T, H) arrays: "i", "f", "o" (the gates, from the cache of lstm_step_forward),
     "g" (the candidate), "c" (the cell state c_t) and "h" (the hidden state h_t).
     """
-    from .trace import run_steps
+    from ..trace import run_steps
     if not isinstance(layer, LSTM):
         raise TypeError(f"lstm_gate_traces needs an LSTM layer, got {type(layer).__name__}")
     steps = run_steps(layer, to_numpy(x))
@@ -178,7 +178,7 @@ def plot_lstm_gates(layer, x, path, labels=None, marks=None, title="Inside an LS
 # ---------------------------------------------------------------- long-range memory
 
 def plot_memory(rows, path, baseline=2.0 / 12.0, solved=0.01, title="Adding problem: who remembers across T steps?"):
-    """rows: dicts with "cell", "T", "mse" (from minirnn.tasks.memory_sweep). Test MSE against T per cell,
+    """rows: dicts with "cell", "T", "mse" (from minirnn.apps.tasks.memory_sweep). Test MSE against T per cell,
     log scale, with the predict-1.0 baseline and the "solved" line. Returns path."""
     names = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
     fig, ax = plt.subplots(figsize=(8, 5))

@@ -16,10 +16,10 @@ layer.forward(x) and layer.backward(zeros, d_h_n=d_hT). Works on either backend;
 """
 import numpy as np
 
-from .backend import to_device, to_numpy
-from .losses import mse
-from .trace import backward_steps, run_steps
-from .viz import plt, save_figure
+from ..backend import to_device, to_numpy
+from ..losses import mse
+from ..trace import backward_steps, run_steps
+from .figures import plt, save_figure
 
 
 def hidden_grad_norms(layer, x, d_hT, clip_norm=None):
@@ -45,7 +45,7 @@ def hidden_grad_norms(layer, x, d_hT, clip_norm=None):
 
 
 def adding_grad_norms(model, x, y, clip_norm=None):
-    """hidden_grad_norms for a minirnn.tasks.AddingModel: L = MSE(head(h_T), y), read at the last step.
+    """hidden_grad_norms for a minirnn.apps.tasks.AddingModel: L = MSE(head(h_T), y), read at the last step.
 
     x: (B, T, 2), y: (B,). Returns norms (T,).
     """
@@ -118,7 +118,7 @@ def grad_norm_panels(T=50, steps=300, hidden=32, batch_size=64, clip_norm=1.0, l
     clipping: clipping scales the whole series down, it does not change its shape.
     A run whose loss becomes NaN/Inf is drawn as missing, labelled "(diverged)".
     """
-    from .tasks import AddingModel, adding_problem, train_adding
+    from ..apps.tasks import AddingModel, adding_problem, train_adding
     names = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
     x, y = adding_problem(batch_size, T, rng=np.random.default_rng([seed, T, 2]))   # the same input for all
     init, plain, clipped = {}, {}, {}
