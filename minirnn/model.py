@@ -34,8 +34,21 @@ LOSSES = {"binary_crossentropy": bce_with_logits, "sparse_categorical_crossentro
           "mse": mse}
 
 
-def _fused_sigmoid(layer):
+def _sigmoid_in_loss(layer):
+    """A final sigmoid Dense, whose sigmoid binary cross-entropy can take over (bce_with_logits)."""
     return isinstance(layer, Dense) and layer.activation == "sigmoid"
+
+
+def loss_and_grad(model, loss_fn, x, y, **kwargs):
+    """Forward, loss, backward on one batch: the one place every model's gradients are made.
+
+    out = model.forward(x, **kwargs);  loss, d_out = loss_fn(out, y);  model.backward(d_out)
+    fills every layer's grads. Returns (loss, out).
+    """
+    out = model.forward(x, **kwargs)
+    loss, d_out = loss_fn(out, y)                                   # L and dL/dout
+    model.backward(d_out)
+    return loss, out
 
 
 class LayerStack:
@@ -100,7 +113,7 @@ class Sequential(LayerStack):
 
         logits=True stops a final sigmoid Dense before its sigmoid (what the loss is computed on).
         """
-        h, mask, self._trace = x, None, []
+        h, mask, self._trace, self._logits = x, None, [], logits
         for i, layer in enumerate(self.layers):
             last = i == len(self.layers) - 1
             if isinstance(layer, Embedding):
@@ -116,14 +129,16 @@ class Sequential(LayerStack):
                     D = layer.num_directions
                     xp = array_module(h_n)
                     h = xp.concatenate(list(h_n[-D:]), axis=1)      # last layer, every direction: (B, D*H)
-            elif last and logits and _fused_sigmoid(layer):
+            elif last and logits and _sigmoid_in_loss(layer):
                 h = Linear.forward(layer, h)                        # the logit, before the sigmoid
             else:
                 h = layer.forward(h)
         return h
 
-    def backward(self, dy, logits=False):
-        """dy: dL/d(output) (or dL/d(logit) if forward ran with logits=True). Fills every layer's grads."""
+    def backward(self, dy, logits=None):
+        """dy: dL/d(output), or dL/d(logit) if forward ran with logits=True (logits=None: as forward did).
+        Fills every layer's grads."""
+        logits = self._logits if logits is None else logits
         trace = list(self._trace)
         for i in reversed(range(len(self.layers))):
             layer = self.layers[i]
@@ -141,7 +156,7 @@ class Sequential(LayerStack):
                     d_h[-D:] = dy.reshape(B, D, H).transpose(1, 0, 2)   # (B, D*H) -> (D, B, H)
                     d_h = (d_h, None) if layer.num_states == 2 else d_h
                 dy = layer.backward(d_out, d_h)
-            elif i == len(self.layers) - 1 and logits and _fused_sigmoid(layer):
+            elif i == len(self.layers) - 1 and logits and _sigmoid_in_loss(layer):
                 dy = Linear.backward(layer, dy)
             else:
                 dy = layer.backward(dy)
@@ -162,15 +177,19 @@ class Sequential(LayerStack):
         return self
 
     def loss_and_grad(self, x, y):
-        """Forward, loss, backward on one batch. Returns (loss, output) as host values."""
-        fused = self.loss_name == "binary_crossentropy" and _fused_sigmoid(self.layers[-1])
-        out = self.forward(x, logits=fused)                         # (B, 1) logits, or the output
-        if self.loss_name == "binary_crossentropy":
-            loss, d_out = bce_with_logits(out, y) if fused else _bce_on_probabilities(out, y)
+        """Forward, loss, backward on one batch (the module's loss_and_grad). Returns (loss, output)."""
+        on_logit = self._loss_on_logit()
+        if on_logit:
+            loss_fn = bce_with_logits                               # the loss on the logit (B, 1)
+        elif self.loss_name == "binary_crossentropy":
+            loss_fn = _bce_on_probabilities
         else:
-            loss, d_out = LOSSES[self.loss_name](out, y)
-        self.backward(d_out, logits=fused)
-        return loss, out
+            loss_fn = LOSSES[self.loss_name]
+        return loss_and_grad(self, loss_fn, x, y, logits=on_logit)
+
+    def _loss_on_logit(self):
+        """True when the final Dense's sigmoid is folded into the loss (bce_with_logits on its logit)."""
+        return self.loss_name == "binary_crossentropy" and _sigmoid_in_loss(self.layers[-1])
 
     def fit(self, x, y, epochs=1, batch_size=32, validation_data=None, shuffle=True, seed=0, verbose=True,
             initial_epoch=0, history=None, on_epoch_end=None, lr_schedule=None):
@@ -229,11 +248,11 @@ class Sequential(LayerStack):
         total, correct = 0.0, 0
         for start in range(0, len(x), batch_size):
             xb, yb = to_device(np.asarray(x[start:start + batch_size])), to_device(np.asarray(y[start:start + batch_size]))
-            fused = self.loss_name == "binary_crossentropy" and _fused_sigmoid(self.layers[-1])
-            out = self.forward(xb, logits=fused)
-            loss = (bce_with_logits(out, yb) if fused else LOSSES[self.loss_name](out, yb))[0]
+            on_logit = self._loss_on_logit()
+            out = self.forward(xb, logits=on_logit)
+            loss = (bce_with_logits(out, yb) if on_logit else LOSSES[self.loss_name](out, yb))[0]
             total += float(loss) * len(yb)
-            correct += _num_correct(out, yb, logits=fused)
+            correct += _num_correct(out, yb, logits=on_logit)
         self.train()
         return {"loss": total / len(x), "accuracy": correct / len(x)}
 
@@ -258,8 +277,7 @@ def train_step(model, x, y):
     loss, out = model.loss_and_grad(x, y)                          # forward + backward: fills every grads dict
     norm = clip_grad_norm(model.layers, model.clip_norm or float("inf"))   # global norm (clipped if asked)
     model.optimizer.step()                                          # p -= lr * (Adam's step) for every p
-    fused = model.loss_name == "binary_crossentropy" and _fused_sigmoid(model.layers[-1])
-    return float(loss), norm, _num_correct(out, y, logits=fused)
+    return float(loss), norm, _num_correct(out, y, logits=model._loss_on_logit())
 
 
 def _num_correct(out, y, logits):

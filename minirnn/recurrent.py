@@ -254,3 +254,8 @@ class GRU(_Recurrent):
     def _cell_backward(self, d_out, d_states, cache):
         dx, dh0, grads = gru_backward(d_out, d_states[0], cache)
         return dx, (dh0,), grads
+
+
+# The one registry of cells, by the names the command line and the configs use.
+CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
+CELL_NAMES = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}     # how tables and figures name them

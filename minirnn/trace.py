@@ -25,10 +25,9 @@ from .backend import array_module, to_device, to_numpy
 from .gru import gru_step_backward, gru_step_forward
 from .losses import mse
 from .lstm import lstm_step_backward, lstm_step_forward
-from .recurrent import GRU, LSTM, RNN
+from .recurrent import CELLS, GRU, LSTM
 from .rnn import rnn_step_backward, rnn_step_forward
 
-CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
 
 
 # ---------------------------------------------------------------- the steps, from the real cell code

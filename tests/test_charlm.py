@@ -26,7 +26,8 @@ def tiny_model(cell, V=6, layers=2, seed=0, dtype=np.float64):
 
 def chunk_loss(model, x, y, state):
     """Forward only: mean loss over the chunk, and the state after it."""
-    logits, state = model.forward(x, state)
+    logits = model.forward(x, state)
+    state = model.state
     return softmax_cross_entropy(logits, y)[0], state
 
 
@@ -92,10 +93,12 @@ def test_carried_state_equals_one_forward_over_the_whole_sequence(cell):
     rng = np.random.default_rng(3)
     ids = rng.integers(0, 6, (3, 23))
     model = tiny_model(cell, layers=2, dtype=np.float32)
-    whole, state_whole = model.forward(ids)
+    whole = model.forward(ids)
+    state_whole = model.state
     chunks, state = [], None
     for p in range(0, 23, 5):
-        logits, state = model.forward(ids[:, p:p + 5], state)
+        logits = model.forward(ids[:, p:p + 5], state)
+        state = model.state
         chunks.append(logits)
     np.testing.assert_allclose(np.concatenate(chunks, axis=1), whole, rtol=1e-5, atol=1e-6)
     last = state[-1][0] if cell == "lstm" else state[-1]
@@ -126,7 +129,7 @@ def test_temperature_zero_is_greedy(untrained):
     got = sample(model, vocab, 30, prime="abc", temperature=0, seed=1)
     ids = list(vocab.encode("abc"))
     for _ in range(30):                                        # argmax, re-reading the whole prefix each time
-        logits, _ = model.eval().forward(np.array([ids]))
+        logits = model.eval().forward(np.array([ids]))
         ids.append(int(np.argmax(logits[0, -1])))
     model.train()
     assert got == vocab.decode(ids)

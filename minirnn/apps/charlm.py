@@ -30,11 +30,10 @@ import numpy as np
 from ..backend import to_device, to_numpy
 from ..layers import Dropout, Embedding, Linear
 from ..losses import softmax_cross_entropy
-from ..model import LayerStack
+from ..model import LayerStack, loss_and_grad as model_loss_and_grad
 from ..optim import clip_grad_norm
-from ..recurrent import GRU, LSTM, RNN
+from ..recurrent import CELLS
 
-CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
 
 
 # ---------------------------------------------------------------- text and vocabulary
@@ -129,14 +128,15 @@ class CharLM(LayerStack):
         self.layers = [self.embed] + [m for pair in zip(self.rnns, self.drops) for m in pair] + [self.head]
 
     def forward(self, ids, state=None):
-        """ids (B, T) int -> logits (B, T, V) and the state after the last step (see the class)."""
+        """ids (B, T) int -> logits (B, T, V); the state after the last step is kept in self.state."""
         x = self.embed.forward(ids)                               # (B, T) -> (B, T, E)
         new_state = []
         for l, (rnn, drop) in enumerate(zip(self.rnns, self.drops)):
             x, s = rnn.forward(x, h0=None if state is None else state[l])   # (B, T, E_l) -> (B, T, H)
             x = drop.forward(x)                                   # (B, T, H), some entries zeroed
             new_state.append(s)
-        return self.head.forward(x), new_state                    # (B, T, H) @ (H, V) -> (B, T, V)
+        self.state = new_state                                    # to carry into the next chunk
+        return self.head.forward(x)                               # (B, T, H) @ (H, V) -> (B, T, V)
 
     def backward(self, dlogits):
         """dlogits (B, T, V) -> fills every layer's grads. Nothing flows into the initial state: the truncation."""
@@ -155,10 +155,8 @@ def loss_and_grad(model, x, y, state=None):
     Returns (loss in nats/char, the state after the chunk). The state is "detached": backward()
     stops at this chunk's first step, so no gradient ever reaches the previous chunk.
     """
-    logits, state = model.forward(x, state)                       # (B, S, V)
-    loss, dlogits = softmax_cross_entropy(logits, y)              # mean over all B*S steps
-    model.backward(dlogits)
-    return loss, state
+    loss, _ = model_loss_and_grad(model, softmax_cross_entropy, x, y, state=state)   # mean over B*S steps
+    return loss, model.state
 
 
 def train_chunk(model, optimizer, x, y, state=None, clip=5.0):
@@ -180,7 +178,8 @@ def evaluate(model, ids, batch=32, seq_len=100):
     total, state = 0.0, None
     for p in range(0, x.shape[1], seq_len):
         xs, ys = x[:, p:p + seq_len], y[:, p:p + seq_len]
-        logits, state = model.forward(to_device(xs), state)
+        logits = model.forward(to_device(xs), state)
+        state = model.state
         total += softmax_cross_entropy(logits, to_device(ys))[0] * ys.size
     model.train()
     return total / y.size
@@ -222,12 +221,12 @@ def sample(model, vocab, length, prime="\n", temperature=1.0, top_k=None, seed=N
     ids = vocab.encode(prime, what="the prime")                   # ValueError naming an unknown char
     rng = np.random.default_rng(seed)
     model.eval()
-    logits, state = model.forward(to_device(ids[None, :]))        # (1, P) -> (1, P, V): warm on the prime
+    logits = model.forward(to_device(ids[None, :]))               # (1, P) -> (1, P, V): warm on the prime
     out = []
     for _ in range(length):
         p = next_char_probs(to_numpy(logits[0, -1]), temperature, top_k)   # (V,)
         i = int(rng.choice(len(p), p=p))
         out.append(i)
-        logits, state = model.forward(to_device(np.array([[i]])), state)   # (1, 1) -> (1, 1, V)
+        logits = model.forward(to_device(np.array([[i]])), model.state)   # (1, 1) -> (1, 1, V)
     model.train()
     return prime + vocab.decode(out)

@@ -27,10 +27,9 @@ from .. import checkpoint
 from ..datasets import imdb
 from ..layers import Dense, Dropout, Embedding
 from ..model import Sequential
-from ..recurrent import GRU, LSTM, RNN
+from ..recurrent import CELLS
 from ..text import Tokenizer, pad_sequences
 
-CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
 KIND = "minirnn-sentiment"          # marks a checkpoint written by save() below
 
 # Every setting of a run, with its default. A config is just this dict with some values changed.

@@ -19,10 +19,10 @@ and comparison.png (every model's curves in one figure).
 import csv
 import os
 
+from ..recurrent import CELL_NAMES as NAMES
 from ..viz import plots
 from . import sentiment
 
-NAMES = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
 
 
 def model_name(config):

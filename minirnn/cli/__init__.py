@@ -15,6 +15,7 @@ import sys
 from . import charlm as cli_charlm, viz as cli_viz
 from ..apps import sentiment
 from ..backend import set_backend
+from ..recurrent import CELLS
 
 # The demo: small enough to train SimpleRNN and LSTM on the shipped 2,000 reviews in about 20 seconds
 # on 2 CPU cores. A small vocabulary, embedding and dropout, because 2,000 reviews overfit quickly.
@@ -74,7 +75,7 @@ def cmd_train(args):
 def cmd_compare(args):
     from ..apps import sentiment_train
     cells = [c.strip() for c in args.models.split(",") if c.strip()]
-    bad = [c for c in cells if c not in sentiment.CELLS]
+    bad = [c for c in cells if c not in CELLS]
     if bad or not cells:
         raise SystemExit(f"minirnn compare: --models takes a comma list of rnn, lstm, gru; got {args.models!r}")
     try:
@@ -120,7 +121,7 @@ def build_parser():
     d = sentiment.DEFAULTS
 
     p = sub.add_parser("train", help="train one IMDB sentiment model")
-    p.add_argument("--model", choices=sorted(sentiment.CELLS), default="rnn")
+    p.add_argument("--model", choices=sorted(CELLS), default="rnn")
     _add_data_args(p, d)
     p.add_argument("--out", default="runs/train", help="folder for checkpoint.npz and training.png")
     p.add_argument("--resume", default=None, help="a checkpoint.npz to continue from")

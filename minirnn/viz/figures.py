@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from ..backend import to_device, to_numpy  # noqa: E402
 from ..layers import Embedding  # noqa: E402
-from ..recurrent import LSTM, _Recurrent  # noqa: E402
+from ..recurrent import CELL_NAMES, LSTM, _Recurrent  # noqa: E402
 
 DPI = 120                                   # pixels per inch: a (10, 4) figure is 1200 x 480 pixels
 
@@ -180,7 +180,7 @@ def plot_lstm_gates(layer, x, path, labels=None, marks=None, title="Inside an LS
 def plot_memory(rows, path, baseline=2.0 / 12.0, solved=0.01, title="Adding problem: who remembers across T steps?"):
     """rows: dicts with "cell", "T", "mse" (from minirnn.apps.tasks.memory_sweep). Test MSE against T per cell,
     log scale, with the predict-1.0 baseline and the "solved" line. Returns path."""
-    names = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
+    names = CELL_NAMES
     fig, ax = plt.subplots(figsize=(8, 5))
     cells = list(dict.fromkeys(r["cell"] for r in rows))
     for k, cell in enumerate(cells):

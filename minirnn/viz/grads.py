@@ -18,6 +18,7 @@ import numpy as np
 
 from ..backend import to_device, to_numpy
 from ..losses import mse
+from ..recurrent import CELL_NAMES
 from ..trace import backward_steps, run_steps
 from .figures import plt, save_figure
 
@@ -119,7 +120,7 @@ def grad_norm_panels(T=50, steps=300, hidden=32, batch_size=64, clip_norm=1.0, l
     A run whose loss becomes NaN/Inf is drawn as missing, labelled "(diverged)".
     """
     from ..apps.tasks import AddingModel, adding_problem, train_adding
-    names = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
+    names = CELL_NAMES
     x, y = adding_problem(batch_size, T, rng=np.random.default_rng([seed, T, 2]))   # the same input for all
     init, plain, clipped = {}, {}, {}
     for cell in cells:
