@@ -10,10 +10,13 @@ Layer code never imports cupy. It asks its inputs which module they belong to,
 
 On CuPy, the element-wise part of each cell step runs as one fused CUDA kernel (kernels/*.cu,
 launched by minirnn/fused.py): the cell files mark those functions with @fusable, below.
-MINIRNN_FUSED=0 turns the kernels off (plain CuPy, the same lines as on NumPy).
+MINIRNN_FUSED=0 turns the kernels off (plain CuPy, the same lines as on NumPy); inputs the kernels
+are not built for (float16, mixed float32/float64), or kernels that fail to compile, fall back to
+plain CuPy by themselves.
 """
 import functools
 import os
+import warnings
 
 import numpy
 
@@ -93,25 +96,85 @@ def fused_enabled():
     return os.environ.get("MINIRNN_FUSED", "1").strip() != "0"
 
 
+FUSED_DTYPES = (numpy.dtype(numpy.float32), numpy.dtype(numpy.float64))   # what kernels/*.cu are built for
+_fused_failed = None  # the reason the kernels could not be compiled in this process, once they failed
+
+
+def _fusable_inputs(args):
+    """True when every array argument is a CuPy array of one dtype the kernels are built for."""
+    dtype = args[0].dtype
+    return dtype in FUSED_DTYPES and all(
+        isinstance(a, _cupy.ndarray) and a.dtype == dtype for a in args if hasattr(a, "dtype"))
+
+
 def fusable(fn):
     """Decorator for a cell's element-wise function: NumPy runs fn itself, CuPy runs its fused kernel.
 
     On NumPy inputs (the first argument decides) fn is called unchanged: the readable reference.
     On CuPy inputs minirnn.fused.<fn's name> is called instead: the same math in one CUDA kernel,
-    with the same arguments and results. MINIRNN_FUSED=0 keeps fn on CuPy too.
+    with the same arguments and results. fn runs on CuPy too (plain CuPy, the same lines as on
+    NumPy) when MINIRNN_FUSED=0, when the inputs are not all float32 or all float64 (float16, or
+    a float64 gradient given to a float32 layer), and after the kernels failed to compile: then
+    one warning says so, and the compile is not tried again in this process.
     fn itself stays reachable as wrapper.__wrapped__.
     """
     name = fn.__name__
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        global _fused_failed
         if type(args[0]) is numpy.ndarray:                 # the CPU path: one type check, then fn
             return fn(*args, **kwargs)
-        if _cupy is not None and isinstance(args[0], _cupy.ndarray) and fused_enabled():
+        if (_cupy is not None and _fused_failed is None and isinstance(args[0], _cupy.ndarray)
+                and fused_enabled() and _fusable_inputs(args)):
             from . import fused                            # imported on first GPU use only
-            return getattr(fused, name)(*args, **kwargs)
+            try:
+                return getattr(fused, name)(*args, **kwargs)
+            except fused.KernelCompileError as e:          # no NVRTC, or it rejected the source
+                _fused_failed = str(e)
+                warnings.warn(f"minirnn: {e}; using plain CuPy instead (slower, same results). "
+                              f"Set MINIRNN_FUSED=0 to skip the kernels and this warning.",
+                              RuntimeWarning, stacklevel=2)
         return fn(*args, **kwargs)
     return wrapper
+
+
+def device_rng(host_rng, xp):
+    """A random generator for arrays of module xp, seeded from host_rng (a np.random.Generator).
+
+    NumPy: host_rng itself. CuPy: a generator on the device, so random masks are drawn where they
+    are used instead of being copied over every step; its seed comes from host_rng, so the same
+    host seed gives the same device draws.
+    """
+    if xp is numpy:
+        return host_rng
+    return xp.random.default_rng(int(host_rng.integers(2**63)))
+
+
+def scatter_add_rows(out, index, rows):
+    """out[index[n]] += rows[n] for every n, repeated indices adding up; deterministic on both backends.
+
+    out: (V, E) C-contiguous, index: (N,) ints in [0, V), rows: (N, E). Embedding.backward's dW.
+    NumPy: np.add.at in order, on the flattened out with one index per element (index * E + column),
+    which is ~5x faster than add.at over rows. Elsewhere (CuPy): add.at would sum with atomics, in
+    whatever order the GPU threads arrive, so the last bits of dW would vary from run to run; instead
+    the rows are sorted by index (stable) and each run of equal indices is summed by add.reduceat,
+    always in the same order. That also avoids building the N*E flat index.
+    """
+    xp = array_module(out, rows)
+    V, E = out.shape
+    if index.size == 0:
+        return out
+    if xp is numpy:
+        flat = (index.reshape(-1, 1).astype(numpy.int64) * E + numpy.arange(E)).reshape(-1)   # (N*E,)
+        numpy.add.at(out.reshape(-1), flat, rows.reshape(-1))
+        return out
+    order = xp.argsort(index, kind="stable")                   # (N,) positions grouped by index
+    sorted_index = index[order]                                # (N,) ascending
+    run_starts = xp.flatnonzero(sorted_index[1:] != sorted_index[:-1]) + 1
+    starts = xp.concatenate((xp.zeros(1, dtype=run_starts.dtype), run_starts))    # (U,) first of each run
+    out[sorted_index[starts]] += xp.add.reduceat(rows[order], starts, axis=0)      # (U, E), U unique indices
+    return out
 
 
 def is_gpu_available():

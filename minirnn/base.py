@@ -85,6 +85,8 @@ def check_mask(mask, batch_shape, dtype, where=""):
                          f"got {tuple(mask.shape)}")
     xp = array_module(mask)
     m = mask.astype(dtype)
-    if not bool(xp.all((m == 0) | (m == 1))):
+    if mask.dtype == bool:                         # 0/1 by construction: nothing to check, and on a GPU
+        return m                                   # no check means no wait for the device (a host sync)
+    if not bool(xp.all((m == 0) | (m == 1))):      # one host sync: only for masks given as numbers
         raise ValueError(f"{where}mask must hold only 0/1 or True/False")
     return m

@@ -18,7 +18,13 @@ in rnn.py, lstm.py or gru.py that it replaces (see the equations there and at th
 
 How a kernel runs: the .cu text is read from disk, compiled once by NVRTC through
 cupy.RawModule, and cached; each call allocates its outputs and launches ceil(B*H / 256) blocks
-of 256 threads. The .cu files live in kernels/ at the top of the repository (a checkout or an
+of 256 threads (none for an empty batch, B*H = 0). A compile that fails (no NVRTC, a rejected
+source) raises KernelCompileError, on which backend.fusable falls back to plain CuPy, once.
+
+Numerics: CuPy adds -ftz=true to every NVRTC compile, and NVRTC contracts a*b + c into one fused
+multiply-add by default. So float32 results are not bit-equal to NumPy's: subnormals (|x| < 1.2e-38)
+flush to zero and an FMA rounds once where NumPy rounds twice. They agree to float32 rounding
+(the tests use rtol 2e-5); float64 is not flushed, and agrees to ~1e-15 relative. The .cu files live in kernels/ at the top of the repository (a checkout or an
 editable install) and inside the package as minirnn/kernels/ (an installed wheel).
 """
 import functools
@@ -29,7 +35,8 @@ import numpy as np
 from . import backend
 
 THREADS = 256                                   # threads per block
-NVRTC_OPTIONS = ("--generate-line-info",)       # keeps source lines for profilers; math stays IEEE (no fast-math)
+NVRTC_OPTIONS = ("--generate-line-info",)       # keeps source lines for profilers; no --use_fast_math
+# (CuPy adds -ftz=true itself, and FMA contraction is on: see "Numerics" above)
 KERNEL_SUFFIX = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
 
 
@@ -48,6 +55,10 @@ def kernel_source(filename):
     return (kernel_dir() / filename).read_text()
 
 
+class KernelCompileError(RuntimeError):
+    """The CUDA sources could not be compiled here (NVRTC missing, or it rejected them)."""
+
+
 @functools.lru_cache(maxsize=None)
 def _module(filename):
     """Compile one .cu file with NVRTC (once per process; CuPy also caches the binary on disk)."""
@@ -57,8 +68,14 @@ def _module(filename):
 
 @functools.lru_cache(maxsize=None)
 def _kernel(filename, name, dtype):
-    """The compiled kernel `name` for dtype, e.g. ("lstm_cell.cu", "lstm_cell_forward", float32)."""
-    return _module(filename).get_function(f"{name}_{KERNEL_SUFFIX[dtype]}")
+    """The compiled kernel `name` for dtype, e.g. ("lstm_cell.cu", "lstm_cell_forward", float32).
+    CuPy compiles on first use (RawModule or get_function); any failure there becomes KernelCompileError."""
+    try:
+        return _module(filename).get_function(f"{name}_{KERNEL_SUFFIX[dtype]}")
+    except Exception as e:                       # cupy.cuda.compiler.CompileException, a missing libnvrtc, ...
+        first_line = (str(e).strip().splitlines() or [""])[0]
+        raise KernelCompileError(f"the fused CUDA kernels (kernels/{filename}) did not compile: "
+                                 f"{type(e).__name__}: {first_line}") from e
 
 
 def _inputs(where, *arrays):
@@ -80,23 +97,16 @@ def _empty(shape, dtype):
     return backend.cupy_module().empty(shape, dtype=dtype)
 
 
-def _out(where, name, a, shape, dtype):
-    """A caller's output array: the kernel writes it in place, so it must be a C-contiguous CuPy
-    array of this shape and dtype already (no copy can be made)."""
-    if not isinstance(a, backend.cupy_module().ndarray) or a.dtype != dtype or not a.flags.c_contiguous:
-        raise TypeError(f"{where}: {name} must be a C-contiguous CuPy {dtype} array, got {type(a).__name__} "
-                        f"{getattr(a, 'dtype', '')}")
-    _check_shape(where, name, a, shape)
-    return a
-
-
 def _check_shape(where, name, a, shape):
     if tuple(a.shape) != shape:
         raise ValueError(f"{where}: {name} must have shape {shape}, got {tuple(a.shape)}")
 
 
 def _launch(filename, name, B, H, *arrays):
-    """Run kernel `name` over B*H threads: arguments (B, H, *arrays), dtype from arrays[0]."""
+    """Run kernel `name` over B*H threads: arguments (B, H, *arrays), dtype from arrays[0].
+    An empty batch (B*H = 0) launches nothing: a grid of zero blocks is a CUDA error."""
+    if B * H == 0:
+        return
     if B * H * 4 >= 2**31:
         raise ValueError(f"{name}: B*4H = {B * H * 4} is too large for the kernels' 32-bit indices")
     blocks = (B * H + THREADS - 1) // THREADS                      # ceil(B*H / 256)
@@ -130,36 +140,28 @@ def rnn_cell_backward(dh, h):
 
 # -- LSTM (gates i, f, g, o) ---------------------------------------------------------------------
 
-def lstm_cell_forward(xw, hh, c_prev, gates_out=None):
-    """xw, hh: (B, 4H), c_prev: (B, H) -> h (B, H), c (B, H), gates (B, 4H), tanh_c (B, H).
-    gates_out: where to write gates, or None; it may be xw (each thread reads its xw before writing)."""
+def lstm_cell_forward(xw, hh, c_prev):
+    """xw, hh: (B, 4H), c_prev: (B, H) -> h (B, H), c (B, H), gates (B, 4H), tanh_c (B, H)."""
     where = "fused.lstm_cell_forward"
     xw, hh, c_prev = _inputs(where, xw, hh, c_prev)
     B, H = c_prev.shape
     _check_shape(where, "xw", xw, (B, 4 * H))
     _check_shape(where, "hh", hh, (B, 4 * H))
     h, c, tanh_c = (_empty((B, H), xw.dtype) for _ in range(3))
-    if gates_out is None:
-        gates = _empty((B, 4 * H), xw.dtype)
-    else:
-        gates = _out(where, "gates_out", gates_out, (B, 4 * H), xw.dtype)
+    gates = _empty((B, 4 * H), xw.dtype)
     _launch("lstm_cell.cu", "lstm_cell_forward", B, H, xw, hh, c_prev, h, c, gates, tanh_c)
     return h, c, gates, tanh_c
 
 
-def lstm_cell_backward(dh, dc, c_prev, gates, tanh_c, da_out=None):
-    """dh, dc, c_prev: (B, H), gates: (B, 4H), tanh_c: (B, H) -> da (B, 4H), dc_prev (B, H).
-    da_out: where to write da, or None."""
+def lstm_cell_backward(dh, dc, c_prev, gates, tanh_c):
+    """dh, dc, c_prev: (B, H), gates: (B, 4H), tanh_c: (B, H) -> da (B, 4H), dc_prev (B, H)."""
     where = "fused.lstm_cell_backward"
     dh, dc, c_prev, gates, tanh_c = _inputs(where, dh, dc, c_prev, gates, tanh_c)
     B, H = dh.shape
     for name, a in (("dc", dc), ("c_prev", c_prev), ("tanh_c", tanh_c)):
         _check_shape(where, name, a, (B, H))
     _check_shape(where, "gates", gates, (B, 4 * H))
-    if da_out is None:
-        da = _empty((B, 4 * H), dh.dtype)
-    else:
-        da = _out(where, "da_out", da_out, (B, 4 * H), dh.dtype)
+    da = _empty((B, 4 * H), dh.dtype)
     dc_prev = _empty((B, H), dh.dtype)
     _launch("lstm_cell.cu", "lstm_cell_backward", B, H, dh, dc, c_prev, gates, tanh_c, da, dc_prev)
     return da, dc_prev

@@ -10,9 +10,11 @@ from minirnn import backend
 
 @pytest.fixture
 def numpy_backend():
+    """NumPy for this test; whatever backend was active before it is put back after."""
+    before = backend.get_backend()
     backend.set_backend("numpy")
     yield
-    backend.set_backend("numpy")
+    backend._xp = before
 
 
 def test_numpy_is_the_default_and_round_trips(numpy_backend):
@@ -53,6 +55,7 @@ def test_minirnn_fused_env(monkeypatch, value, enabled):
 
 @pytest.mark.gpu
 def test_cupy_backend_round_trip_and_layer_on_the_gpu():
+    before = backend.get_backend()
     try:
         cupy = backend.set_backend("cupy")
         assert backend.cupy_module() is cupy and backend.backend_name() == "cupy"
@@ -64,7 +67,7 @@ def test_cupy_backend_round_trip_and_layer_on_the_gpu():
         out, (h, c) = layer.forward(backend.to_device(np.ones((2, 5, 3), np.float32)))
         assert out.shape == (2, 5, 4) and isinstance(out, cupy.ndarray)
     finally:
-        backend.set_backend("numpy")
+        backend._xp = before                                               # as it was, not NumPy
 
 
 def test_gpu_benchmark_has_help_and_explains_a_missing_gpu():

@@ -8,7 +8,9 @@ Without a GPU (CPU tests, need only nvcc, skipped without it):
     matches the readable reference in rnn.py / lstm.py / gru.py, float32 and float64;
   - fused.py's wrappers run end to end against a stand-in "cupy" whose kernels are those host
     loops: argument order, output shapes and launch size are checked without a GPU;
-  - @fusable calls the plain function on NumPy, fused.<name> on CuPy, and obeys MINIRNN_FUSED=0.
+  - @fusable calls the plain function on NumPy, fused.<name> on CuPy, and obeys MINIRNN_FUSED=0;
+    float16 and mixed dtypes take the plain path; a failed compile warns once and falls back;
+  - an empty batch (B = 0) launches no kernel.
 The GPU tests are in test_kernels_gpu.py; the shared cases in kernel_cases.py.
 """
 import ctypes
@@ -18,6 +20,7 @@ import inspect
 import re
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -41,13 +44,19 @@ def test_nvcc_compiles_each_kernel_file_to_ptx(filename, tmp_path):
     assert sorted(entries) == sorted(kernel_names(filename))
 
 
+# CuPy compiles a RawModule with these on top of fused.NVRTC_OPTIONS (cupy/cuda/compiler.py,
+# _compile_with_cache_cuda appends -ftz=true), and -arch=compute_XX for the device: 90 = H100/H200.
+CUPY_NVRTC_OPTIONS = ("-ftz=true", "--std=c++11", "-arch=compute_90")
+
+
 def find_nvrtc():
-    """libnvrtc from the CUDA toolkit or from the nvidia-cuda-nvrtc wheel CuPy uses; None if absent."""
+    """libnvrtc from the CUDA toolkit or from the wheels CuPy's [ctk] extra installs (CUDA 12:
+    nvidia/cuda_nvrtc/lib, CUDA 13: nvidia/cu13/lib); None if absent."""
     found = ctypes.util.find_library("nvrtc")
     if found:
         return found
     roots = [Path(nvcc).resolve().parent.parent / "lib64"] if nvcc else []
-    roots += [Path(p) / "nvidia" / "cuda_nvrtc" / "lib" for p in sys.path if p]
+    roots += [Path(p) / "nvidia" / sub / "lib" for p in sys.path if p for sub in ("cuda_nvrtc", "cu13")]
     for root in roots:
         libs = sorted(root.glob("libnvrtc.so*")) if root.is_dir() else []
         if libs:
@@ -62,7 +71,7 @@ def test_nvrtc_compiles_each_kernel_file_as_cupy_does(filename):
     prog = ctypes.c_void_p()
     assert lib.nvrtcCreateProgram(ctypes.byref(prog), fused.kernel_source(filename).encode(),
                                   filename.encode(), 0, None, None) == 0
-    opts = [o.encode() for o in fused.NVRTC_OPTIONS] + [b"-arch=compute_90"]   # fused.py's, for an H100
+    opts = [o.encode() for o in fused.NVRTC_OPTIONS + CUPY_NVRTC_OPTIONS]       # what CuPy passes on an H100
     rc = lib.nvrtcCompileProgram(prog, len(opts), (ctypes.c_char_p * len(opts))(*opts))
     size = ctypes.c_size_t()
     lib.nvrtcGetProgramLogSize(prog, ctypes.byref(size))
@@ -171,31 +180,6 @@ def test_fused_wrapper_signatures_match_the_cell_files():
         assert list(inspect.signature(getattr(fused, name)).parameters) == list(inspect.signature(ref).parameters)
 
 
-@pytest.mark.parametrize("impl", ["numpy", "fused"])
-def test_lstm_cells_write_into_given_arrays_even_over_their_input(fake_cupy, impl):
-    """lstm_forward keeps each step's gates in that step's xw (gates_out=xw), and lstm_backward has
-    da written into its (T, B, 4H) buffer (da_out): both must give what fresh outputs give."""
-    wrap = (lambda a: a.view(FakeCupyArray)) if impl == "fused" else (lambda a: a)
-    fwd, bwd = (getattr(fused, n) if impl == "fused" else reference(n)
-                for n in ("lstm_cell_forward", "lstm_cell_backward"))
-    xw, hh, c_prev = (wrap(a) for a in make_inputs("lstm_cell_forward", 3, 5, np.float32))
-    want = as_tuple(reference("lstm_cell_forward")(*(np.array(a) for a in (xw, hh, c_prev))))
-    got = as_tuple(fwd(xw, hh, c_prev, gates_out=xw))
-    assert np.shares_memory(got[2], xw)                       # the gates are now in xw's memory
-    for g, w in zip(got, want, strict=True):
-        np.testing.assert_allclose(g, w, **TOL[np.float32])
-    inputs = [wrap(a) for a in make_inputs("lstm_cell_backward", 3, 5, np.float32)]
-    want = as_tuple(reference("lstm_cell_backward")(*(np.array(a) for a in inputs)))
-    da_out = wrap(np.full((3, 20), np.nan, np.float32))
-    got = as_tuple(bwd(*inputs, da_out=da_out))
-    assert np.shares_memory(got[0], da_out)
-    for g, w in zip(got, want, strict=True):
-        np.testing.assert_allclose(g, w, **TOL[np.float32])
-    if impl == "fused":                                       # it writes in place: no copy can stand in
-        with pytest.raises(TypeError, match="gates_out must be a C-contiguous"):
-            fused.lstm_cell_forward(xw, hh, c_prev, gates_out=wrap(np.zeros((20, 3), np.float32)).T)
-
-
 def test_fused_rejects_mixed_dtypes_with_a_clear_error(fake_cupy):
     xw = np.zeros((2, 3), np.float32).view(FakeCupyArray)
     with pytest.raises(TypeError, match="must all be float32 or all float64"):
@@ -239,6 +223,104 @@ def test_fusable_on_cupy_calls_fused_unless_minirnn_fused_is_0(fake_cupy, monkey
     monkeypatch.setenv("MINIRNN_FUSED", "1")
     wrapped(*inputs)
     assert len(fake_cupy) == 2
+
+
+# -- @fusable's fall-backs, on a stand-in cupy that needs no nvcc --------------------------------
+class CompileException(Exception):
+    """Plays cupy.cuda.compiler.CompileException."""
+
+
+def recording_cupy(launches, compiles, fail=False):
+    """A stand-in cupy whose kernels only record their launch; fail=True: every compile fails."""
+    class Kernel:
+        def __init__(self, name):
+            self.name = name
+
+        def __call__(self, grid, block, args):
+            launches.append(self.name)
+
+    class RawModule:
+        def __init__(self, code, options=()):
+            compiles.append(options)
+
+        def get_function(self, name):
+            if fail:
+                raise CompileException("lstm_cell.cu(12): error: identifier \"tanhf\" is undefined\n1 error")
+            return Kernel(name)
+
+    class Cupy:
+        ndarray = FakeCupyArray
+        get_array_module = staticmethod(lambda *arrays: np)
+        ascontiguousarray = staticmethod(lambda a: np.ascontiguousarray(a).view(FakeCupyArray))
+        empty = staticmethod(lambda shape, dtype: np.zeros(shape, dtype).view(FakeCupyArray))
+    Cupy.RawModule = RawModule
+    return Cupy
+
+
+@pytest.fixture
+def stand_in(monkeypatch):
+    """Install recording_cupy(...) as backend's cupy; returns (install, launches, compiles)."""
+    launches, compiles = [], []
+    monkeypatch.setattr(backend, "_fused_failed", None)
+    monkeypatch.delenv("MINIRNN_FUSED", raising=False)
+
+    def install(fail=False):
+        monkeypatch.setattr(backend, "_cupy", recording_cupy(launches, compiles, fail))
+    fused._module.cache_clear()
+    fused._kernel.cache_clear()
+    yield install, launches, compiles
+    fused._module.cache_clear()
+    fused._kernel.cache_clear()
+
+
+@pytest.mark.parametrize("dtypes, fused_runs", [((np.float32, np.float32), True), ((np.float64, np.float64), True),
+                                                ((np.float16, np.float16), False), ((np.float32, np.float64), False),
+                                                ((np.float64, np.float32), False)])
+def test_fusable_sends_only_float32_or_float64_alone_to_the_kernels(stand_in, dtypes, fused_runs):
+    """float16 or mixed dtypes take the plain path on CuPy (as on NumPy) instead of raising in fused._inputs."""
+    install, launches, _ = stand_in
+    install()
+    wrapped = backend.fusable(reference("rnn_cell_forward"))
+    xw, hh = (np.full((2, 3), 0.5, dt).view(FakeCupyArray) for dt in dtypes)
+    got = wrapped(xw, hh)
+    assert launches == (["rnn_cell_forward_" + ("float" if dtypes[0] == np.float32 else "double")]
+                        if fused_runs else [])
+    if not fused_runs:
+        np.testing.assert_allclose(np.asarray(got), np.tanh(1.0), rtol=1e-3)
+        assert got.dtype == np.result_type(*dtypes)                 # what NumPy gives
+
+
+def test_a_failed_compile_warns_once_names_minirnn_fused_and_falls_back(stand_in):
+    install, launches, compiles = stand_in
+    install(fail=True)
+    lstm_fwd = backend.fusable(reference("lstm_cell_forward"))
+    rnn_fwd = backend.fusable(reference("rnn_cell_forward"))
+    inputs = [a.view(FakeCupyArray) for a in make_inputs("lstm_cell_forward", 3, 5, np.float32)]
+    want = as_tuple(reference("lstm_cell_forward")(*[np.asarray(a) for a in inputs]))
+    with pytest.warns(RuntimeWarning) as caught:
+        got = lstm_fwd(*inputs)
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert "MINIRNN_FUSED=0" in message and "did not compile" in message and "CompileException" in message
+    assert "\n" not in message                                    # one line, not NVRTC's whole log
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(np.asarray(g), w)              # the plain function's result
+    assert len(compiles) == 1 and not launches
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                               # a second warning would raise
+        lstm_fwd(*inputs)
+        rnn_fwd(*[np.ones((2, 3), np.float32).view(FakeCupyArray)] * 2)
+    assert len(compiles) == 1 and not launches                       # never compiled again
+
+
+def test_fused_wrappers_launch_nothing_for_an_empty_batch(stand_in):
+    install, launches, compiles = stand_in
+    install()
+    for name, (_, widths) in CONTRACT.items():
+        inputs = [a.view(FakeCupyArray) for a in make_inputs(name, 0, 5, np.float32)]
+        got = as_tuple(getattr(fused, name)(*inputs))
+        assert [g.shape for g in got] == [(0, w * 5) for w in widths]
+    assert launches == [] and compiles == []                         # not even compiled
 
 
 def test_fusable_without_cupy_never_imports_the_kernels(monkeypatch):

@@ -57,6 +57,57 @@ def test_gpu_fusable_dispatch_and_non_contiguous_input():
         fused.gru_cell_forward(inputs[0].astype(np.float32), *inputs[1:])
 
 
+def _count_launches(monkeypatch):
+    """Count fused._launch calls per kernel name from now on (a silent fall-back would launch none)."""
+    counts = {}
+    real = fused._launch
+
+    def counting(filename, name, *args):
+        counts[name] = counts.get(name, 0) + 1
+        return real(filename, name, *args)
+    monkeypatch.setattr(fused, "_launch", counting)
+    return counts
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", [np.float16, "mixed"])
+def test_gpu_unsupported_dtypes_take_the_plain_cupy_path(dtype, monkeypatch):
+    """float16, or a float64 gradient into a float32 layer: what NumPy gives, with no error."""
+    import minirnn
+    layer_dtype = np.float16 if dtype == np.float16 else np.float32
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 6, 4)).astype(layer_dtype)
+    d_out = rng.standard_normal((3, 6, 5)).astype(np.float64 if dtype == "mixed" else layer_dtype)
+
+    def run():
+        layer = minirnn.LSTM(4, 5, rng=0).astype(layer_dtype)
+        out, _ = layer.forward(backend.to_device(x))
+        return [backend.to_numpy(a).astype(np.float64) for a in (out, layer.backward(backend.to_device(d_out)))]
+
+    before = backend.get_backend()
+    try:
+        backend.set_backend("numpy")
+        want = run()
+        backend.set_backend("cupy")
+        launched = _count_launches(monkeypatch)
+        for g, w in zip(run(), want, strict=True):
+            np.testing.assert_allclose(g, w, rtol=1e-2 if dtype == np.float16 else 1e-4, atol=1e-3)
+        if dtype == np.float16:
+            assert not launched, launched                            # no float16 kernel exists
+    finally:
+        backend._xp = before
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("name", list(CONTRACT))
+def test_gpu_empty_batch_launches_nothing(name, monkeypatch):
+    cupy = backend.cupy_module()
+    launched = _count_launches(monkeypatch)
+    got = as_tuple(getattr(fused, name)(*[cupy.asarray(a) for a in make_inputs(name, 0, 5, np.float32)]))
+    cupy.cuda.Device().synchronize()
+    assert all(g.shape[0] == 0 for g in got) and launched == {name: 1}      # called, and returned at once
+
+
 @pytest.mark.gpu
 @pytest.mark.parametrize("cell", ["RNN", "LSTM", "GRU"])
 def test_gpu_layers_with_and_without_kernels_match_numpy(cell, monkeypatch):
@@ -76,13 +127,20 @@ def test_gpu_layers_with_and_without_kernels_match_numpy(cell, monkeypatch):
         dx = layer.backward(xp.asarray(d_out))
         return [backend.to_numpy(a) for a in (out, dx, *layer.grads.values())]
 
-    backend.set_backend("numpy")
-    want = run()
+    before = backend.get_backend()
     try:
+        backend.set_backend("numpy")
+        want = run()
         backend.set_backend("cupy")
         for fused_flag in ("1", "0"):
             monkeypatch.setenv("MINIRNN_FUSED", fused_flag)
+            launched = _count_launches(monkeypatch)
             for g, w in zip(run(), want, strict=True):
                 np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12, err_msg=f"MINIRNN_FUSED={fused_flag}")
+            names = {f"{cell.lower()}_cell_forward", f"{cell.lower()}_cell_backward"}
+            if fused_flag == "1":                                    # both kernels ran, every step
+                assert set(launched) == names and min(launched.values()) >= 2 * T, launched
+            else:
+                assert not launched, launched                        # plain CuPy: no kernel at all
     finally:
-        backend.set_backend("numpy")
+        backend._xp = before
