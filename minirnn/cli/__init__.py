@@ -12,7 +12,7 @@ import argparse
 import os
 import sys
 
-from . import charlm as cli_charlm, viz as cli_viz
+from . import charlm as cli_charlm, learn as cli_learn, viz as cli_viz
 from ..apps import sentiment
 from ..backend import set_backend
 from ..recurrent import CELLS
@@ -149,6 +149,7 @@ def build_parser():
 
     cli_charlm.add_parser(sub)                      # minirnn charlm train | sample
     cli_viz.add_parsers(sub)                        # minirnn trace ..., minirnn viz ...
+    cli_learn.add_parsers(sub)                      # minirnn gradcheck, exercise, check
     return parser
 
 
