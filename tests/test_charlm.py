@@ -12,7 +12,8 @@ import pytest
 
 from minirnn.apps.charlm import (CharLM, Vocab, evaluate, load_text, loss_and_grad, make_streams,
                             next_char_probs, sample)
-from minirnn.apps.charlm_train import Config, load_checkpoint, train
+from minirnn.apps import charlm_train
+from minirnn.apps.charlm_train import Config, load_checkpoint, lr_at, progress, train
 from minirnn.losses import softmax_cross_entropy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -174,7 +175,7 @@ def test_bad_text_files_name_the_file(tmp_path):
 def test_learns_a_repetitive_text_and_samples_it_back(tmp_path):
     text = "hello world! " * 60
     config = Config(cell="lstm", num_layers=1, hidden=32, embed=16, batch=4, seq_len=20, lr=1e-2, eval_every=1000,
-                    val_fraction=0.1, val_chars=1000)
+                    val_fraction=0.1, val_chars=1000, dropout=0.0, embed_dropout=0.0)
     result = train(text, config, tmp_path, max_steps=150, verbose=False, log=lambda *a: None)
     assert result["val_loss"] < 0.05
     got = sample(result["model"], result["vocab"], 39, prime="hello", temperature=0)
@@ -183,24 +184,84 @@ def test_learns_a_repetitive_text_and_samples_it_back(tmp_path):
 
 # ---------------------------------------------------------------- checkpoints
 
-def test_resume_makes_the_same_updates_as_an_unbroken_run(tmp_path):
+def stop_like_ctrl_c_after(monkeypatch, n):
+    """Make train() get a real SIGINT (its Ctrl-C handler) during update n, as if the user pressed Ctrl-C."""
+    calls, real = [], charlm_train.train_chunk
+
+    def counting(*args, **kwargs):
+        out = real(*args, **kwargs)
+        calls.append(1)
+        if len(calls) == n:
+            signal.raise_signal(signal.SIGINT)
+        return out
+    monkeypatch.setattr(charlm_train, "train_chunk", counting)
+
+
+def test_resume_makes_the_same_updates_as_an_unbroken_run(tmp_path, monkeypatch):
     text = load_text(TINY_TEXT)[:6000]
-    config = Config(cell="gru", num_layers=2, hidden=16, embed=8, dropout=0.2, batch=4, seq_len=16,
-                    eval_every=4, val_chars=500, sample_chars=10)
+    config = Config(cell="gru", num_layers=2, hidden=16, embed=8, dropout=0.2, embed_dropout=0.1, batch=4,
+                    seq_len=16, eval_every=4, val_chars=500, sample_chars=10, lr=1e-2, lr_schedule="cosine")
     quiet = dict(verbose=False, log=lambda *a: None)
     unbroken = train(text, config, tmp_path / "a", max_steps=8, **quiet)
-    train(text, config, tmp_path / "b", max_steps=5, **quiet)
+    with monkeypatch.context() as m:                               # Ctrl-C during update 5 of the same 8
+        stop_like_ctrl_c_after(m, 5)
+        stopped = train(text, config, tmp_path / "b", max_steps=8, **quiet)
+    assert stopped["interrupted"] and stopped["run"]["step"] == 5
     resumed = train(text, None, tmp_path / "b", max_steps=8, resume=tmp_path / "b" / "charlm.npz", **quiet)
-    for k, v in unbroken["model"].params.items():
-        np.testing.assert_allclose(resumed["model"].params[k], v, rtol=1e-6, atol=1e-7, err_msg=k)
+    a, b = load_checkpoint(tmp_path / "a" / "charlm.npz"), load_checkpoint(tmp_path / "b" / "charlm.npz")
+    for k, v in a[0].params.items():                               # the latest weights: the same updates
+        np.testing.assert_allclose(b[0].params[k], v, rtol=1e-6, atol=1e-7, err_msg=k)
+    assert a[1].lr == pytest.approx(b[1].lr) == pytest.approx(lr_at(a[3], 7 / 8))   # the schedule, continued
     assert unbroken["run"]["history"]["step"] == [4, 8]
-    assert resumed["run"]["history"]["step"] == [4, 5, 8]          # 5: where the first leg stopped
-    model, opt, vocab, cfg, run = load_checkpoint(tmp_path / "b" / "charlm.npz")
+    assert resumed["run"]["history"]["step"] == [4, 8]
+    assert resumed["run"]["history"]["val_loss"] == pytest.approx(unbroken["run"]["history"]["val_loss"], rel=1e-6)
+    model, opt, vocab, cfg, run = b
     assert (run["step"], cfg, vocab.chars) == (8, resumed["config"], unbroken["vocab"].chars)
     assert opt.t == 8
-    assert sample(model, vocab, 40, seed=3) == sample(unbroken["model"], vocab, 40, seed=3)
-    val_ids = vocab.encode(text)[-600:]
-    assert evaluate(model, val_ids, 4, 16) == pytest.approx(evaluate(unbroken["model"], val_ids, 4, 16), rel=1e-6)
+    assert resumed["val_loss"] == pytest.approx(unbroken["val_loss"], rel=1e-6)
+    assert sample(model, vocab, 40, seed=3) == sample(a[0], vocab, 40, seed=3)
+
+
+def test_learning_rate_schedule():
+    config = Config(lr=2e-3, lr_floor=0.1, lr_schedule="cosine")
+    lrs = [lr_at(config, f) for f in np.linspace(0, 1, 11)]
+    assert lrs[0] == pytest.approx(2e-3) and lrs[-1] == pytest.approx(2e-4)
+    assert lrs[5] == pytest.approx((2e-3 + 2e-4) / 2)              # cosine: halfway at half the budget
+    assert all(a > b for a, b in zip(lrs, lrs[1:]))
+    assert lr_at(config, 1.7) == lr_at(config, 1.0) and lr_at(config, -1) == lr_at(config, 0)
+    assert lr_at(dict(config, lr_schedule="linear"), 0.25) == pytest.approx(2e-3 - 0.25 * 1.8e-3)
+    assert lr_at(dict(config, lr_schedule="constant"), 0.9) == 2e-3
+    # The budget's fraction: the larger of steps and seconds, each only when set.
+    assert progress({"step": 30, "seconds": 10.0, "budget": {"steps": 100, "seconds": None}}) == 0.3
+    assert progress({"step": 30, "seconds": 60.0, "budget": {"steps": 100, "seconds": 120.0}}) == 0.5
+    assert progress({"step": 30, "seconds": 60.0, "budget": {"steps": None, "seconds": 240.0}}) == 0.25
+    with pytest.raises(ValueError, match="lr_schedule"):
+        Config(lr_schedule="step")
+    with pytest.raises(ValueError, match="lr_floor"):
+        Config(lr_floor=1.5)
+
+
+def test_keeps_the_best_checkpoint_next_to_the_latest(tmp_path):
+    # The held-out end reads the alphabet backwards, so learning the forwards text makes validation worse:
+    # the best weights are the early ones, and the latest ones are not.
+    text = "abcdefgh" * 400 + "hgfedcba" * 45
+    config = Config(cell="lstm", num_layers=1, hidden=16, embed=8, batch=4, seq_len=16, lr=2e-2, eval_every=5,
+                    val_chars=160, lr_schedule="constant", dropout=0.0, embed_dropout=0.0)
+    result = train(text, config, tmp_path, max_steps=30, verbose=False, log=lambda *a: None)
+    hist = result["run"]["history"]
+    best_at = hist["step"][int(np.argmin(hist["val_loss"]))]
+    assert best_at < 30 and hist["val_loss"][-1] > min(hist["val_loss"]) + 0.1
+    best = load_checkpoint(tmp_path / "charlm-best.npz")
+    latest = load_checkpoint(tmp_path / "charlm.npz")
+    assert best[4]["step"] == result["run"]["best"]["step"] == best_at and latest[4]["step"] == 30
+    vocab, val_ids = best[2], best[2].encode(text)[-len(text) // 10:]
+    slice_loss = evaluate(best[0], val_ids[:160], batch=4, seq_len=16)
+    assert slice_loss == pytest.approx(min(hist["val_loss"]), rel=1e-6)       # the kept weights are the best
+    whole = evaluate(best[0], val_ids, batch=4, seq_len=16)
+    assert result["val_loss"] == pytest.approx(whole, rel=1e-6)                # reported: best weights, whole text
+    assert best[4]["final_val_loss"] == latest[4]["final_val_loss"] == pytest.approx(whole, rel=1e-6)
+    assert evaluate(latest[0], val_ids, batch=4, seq_len=16) > whole + 0.1
+    assert result["model"].params["0.W"] == pytest.approx(best[0].params["0.W"])   # train() returns the best
 
 
 # ---------------------------------------------------------------- the command line
@@ -229,18 +290,35 @@ def test_cli_train_then_sample(tmp_path):
     r = subprocess.run(train_cmd, capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=120)
     assert r.returncode == 0, r.stderr
     assert "validation loss" in r.stdout and "bits/char" in r.stdout
-    for name in ("charlm.npz", "loss_curve.png", "samples.txt"):
+    for name in ("charlm.npz", "charlm-best.npz", "loss_curve.png", "samples.txt"):
         assert (out / name).stat().st_size > 0
-    sample_cmd = list(_cli()) + ["charlm", "sample", "--checkpoint", str(out / "charlm.npz"), "--prime", "ROMEO:",
+    sample_cmd = list(_cli()) + ["charlm", "sample", "--checkpoint", str(out), "--prime", "ROMEO:",
                            "--length", "50", "--temperature", "0.8", "--top-k", "5", "--seed", "1"]
     r1 = subprocess.run(sample_cmd, capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=60)
     r2 = subprocess.run(sample_cmd, capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=60)
     assert r1.returncode == 0, r1.stderr
+    assert f"best-validation checkpoint {out / 'charlm-best.npz'}" in r1.stderr       # a folder: its best one
     assert r1.stdout.startswith("ROMEO:") and len(r1.stdout.rstrip("\n")) >= 50
     assert r1.stdout == r2.stdout
     bad = subprocess.run(sample_cmd[:-8] + ["--prime", "ROMEO\u20ac"], capture_output=True, text=True,
                          env=_env(), cwd=ROOT, timeout=60)
     assert bad.returncode == 2 and "'\u20ac'" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_cli_refuses_a_text_shorter_than_one_chunk_and_a_missing_data(tmp_path, capsys):
+    from minirnn.cli.charlm import main
+    short = tmp_path / "short.txt"
+    short.write_text("To be, or not to be: that is the question.\n" * 20, encoding="utf-8")   # 860 chars
+    assert main(["charlm", "train", "--data", str(short), "--out", str(tmp_path / "run"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "860 characters" in err and "shorter than one chunk" in err
+    assert "--batch 32 x --seq-len 100" in err and "Traceback" not in err
+    assert not (tmp_path / "run").exists()                                      # nothing trained, nothing written
+    assert main(["charlm", "train", "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--data" in err and "tiny_text.txt" in err and "tinyshakespeare" in err
+    tiny = err.split("--data ")[2].split(" ")[0]                               # the shipped file it names
+    assert Path(tiny).resolve() == TINY_TEXT.resolve() or (ROOT / tiny).resolve() == TINY_TEXT.resolve()
 
 
 @pytest.mark.slow

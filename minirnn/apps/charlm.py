@@ -2,7 +2,7 @@
 
     text = load_text("tinyshakespeare.txt")
     vocab = Vocab.from_text(text)                     # V distinct characters
-    model = CharLM(vocab.size, cell="lstm", hidden=256, num_layers=2, dropout=0.2)
+    model = CharLM(vocab.size, cell="lstm", hidden=512, num_layers=1, dropout=0.25, embed_dropout=0.1)
     x, y = make_streams(vocab.encode(text), batch=64)     # (B, n) each, y = x shifted by one
     state = None
     for p in range(0, x.shape[1], 100):                   # truncated BPTT, S = 100 steps a chunk
@@ -11,6 +11,7 @@
 
 How data flows, ids (B, T) -> logits (B, T, V):
     Embedding      ids (B, T) -> (B, T, E)           a row per character (no padding row)
+    Dropout        (B, T, E) -> (B, T, E)            on the embeddings (embed_dropout)
     layer l        (B, T, E_l) -> (B, T, H)          a one-layer minirnn RNN / LSTM / GRU, h0 = state[l]
     Dropout        (B, T, H) -> (B, T, H)            after every recurrent layer, as in char-rnn:
                                                      between layers and before the head
@@ -107,14 +108,17 @@ def make_streams(ids, batch):
 # ---------------------------------------------------------------- the model
 
 class CharLM(LayerStack):
-    """Embedding -> L one-layer recurrent layers with Dropout after each -> Linear to V scores.
+    """Embedding -> Dropout -> L one-layer recurrent layers with Dropout after each -> Linear to V scores.
 
-    CharLM(V, cell="lstm", hidden=256, num_layers=2, embed=64, dropout=0.0, seed=0)
+    CharLM(V, cell="lstm", hidden=256, num_layers=2, embed=64, dropout=0.0, embed_dropout=0.0, seed=0)
+    dropout: after every recurrent layer (between layers and before the head); embed_dropout: on the
+    embedding vectors, before the first layer.
     state: a list of L per-layer states, each (1, B, H) (for the LSTM a tuple (h, c) of (1, B, H)),
     or None for zeros.
     """
 
-    def __init__(self, vocab_size, cell="lstm", hidden=256, num_layers=2, embed=64, dropout=0.0, seed=0):
+    def __init__(self, vocab_size, cell="lstm", hidden=256, num_layers=2, embed=64, dropout=0.0, embed_dropout=0.0,
+                 seed=0):
         if cell not in CELLS:
             raise ValueError(f"CharLM: cell must be one of {sorted(CELLS)}, got {cell!r}")
         rng = np.random.default_rng(seed)
@@ -124,12 +128,16 @@ class CharLM(LayerStack):
             self.rnns.append(CELLS[cell](embed if l == 0 else hidden, hidden, rng=rng))
             self.drops.append(Dropout(dropout, rng=rng))
         self.head = Linear(hidden, vocab_size, rng=rng)
-        # Every layer in order, for the optimizer and the checkpoint ("0.W", "1.Wx_l0", ...).
-        self.layers = [self.embed] + [m for pair in zip(self.rnns, self.drops) for m in pair] + [self.head]
+        self.embed_drop = Dropout(embed_dropout, rng=rng)         # drawn last: the weights above keep their seeds
+        # Every layer, for train/eval, the optimizer and the checkpoint ("0.W", "1.Wx_l0", ...). The
+        # embedding dropout comes last so that parameter names stay those of checkpoints made before it.
+        self.layers = ([self.embed] + [m for pair in zip(self.rnns, self.drops) for m in pair] + [self.head]
+                       + [self.embed_drop])
 
     def forward(self, ids, state=None):
         """ids (B, T) int -> logits (B, T, V); the state after the last step is kept in self.state."""
         x = self.embed.forward(ids)                               # (B, T) -> (B, T, E)
+        x = self.embed_drop.forward(x)                            # (B, T, E), some entries zeroed
         new_state = []
         for l, (rnn, drop) in enumerate(zip(self.rnns, self.drops)):
             x, s = rnn.forward(x, h0=None if state is None else state[l])   # (B, T, E_l) -> (B, T, H)
@@ -144,6 +152,7 @@ class CharLM(LayerStack):
         for rnn, drop in zip(reversed(self.rnns), reversed(self.drops)):
             dx = drop.backward(dx)                                # backprop through the dropout mask
             dx = rnn.backward(dx)                                 # BPTT within the chunk: (B, T, E_l)
+        dx = self.embed_drop.backward(dx)                         # backprop through the embedding dropout mask
         self.embed.backward(dx)                                   # backprop into the embedding rows
 
 

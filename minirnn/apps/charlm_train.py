@@ -1,18 +1,30 @@
-"""Training the character-level language model (charlm.py): the loop, checkpoints and the loss curve.
+"""Training the character-level language model (charlm.py): the loop, the schedule, checkpoints, the loss curve.
 
-    config = Config(cell="lstm", num_layers=1, hidden=512, dropout=0.2, batch=32)
+    config = Config(cell="lstm", num_layers=1, hidden=512, dropout=0.25, batch=32)
     result = train(load_text("tinyshakespeare.txt"), config, out_dir="runs/charlm", minutes=5)
-    model, optimizer, vocab, config, run = load_checkpoint("runs/charlm/charlm.npz")
+    model, optimizer, vocab, config, run = load_checkpoint("runs/charlm/charlm-best.npz")
 
 The loop: the first 90% of the text is cut into `batch` streams; each update trains on the next
 `seq_len` columns (truncated BPTT, the state carried from chunk to chunk); at the end of the
-streams the state goes back to zeros and a new epoch starts. Every `eval_every` updates the
-validation loss (the last 10% of the text) is measured, a sample printed and a checkpoint
-written. The run stops after `minutes` (or `max_steps`); Ctrl-C stops it too, after saving.
+streams the state goes back to zeros and a new epoch starts. The run stops after `minutes` (or
+`max_steps`); Ctrl-C stops it too, after saving.
+
+The learning rate follows a schedule over the run's budget (lr_at): cosine from `lr` down to
+`lr * lr_floor`, keyed to the fraction of the budget used so far, the larger of step / max_steps
+and elapsed seconds / (minutes * 60). So a run with more minutes decays more slowly and still
+ends at the floor, where the last, small steps polish the weights instead of overfitting.
+
+Every `eval_every` updates the validation loss is measured on a fixed slice (the first
+`val_chars` characters of the held-out last 10%), so the values are comparable over time, a
+sample is printed, and two checkpoints are written to out_dir:
+    charlm.npz        the latest weights, with everything a resume needs (--resume uses it)
+    charlm-best.npz   the weights with the lowest validation loss so far (sample uses it)
+At the end, the best weights score the whole held-out text: that is the reported number.
 
 Resuming is exact: the checkpoint holds the weights, the optimizer state, the carried hidden
-state and the position in the streams, and every update draws its dropout masks from
-default_rng([seed, step]), so a resumed run makes the same updates as one that never stopped.
+state, the position in the streams and the schedule's budget, and every update draws its dropout
+masks from default_rng([seed, step, layer]), so a resumed run makes the same updates as one that
+never stopped (when the schedule is keyed to steps; one keyed to minutes follows the clock).
 """
 import math
 import os
@@ -28,50 +40,94 @@ from .charlm import CharLM, Vocab, evaluate, make_streams, sample, train_chunk
 from ..optim import Adagrad, Adam
 
 KIND = "minirnn-charlm"          # marks a checkpoint written by save_checkpoint()
-CHECKPOINT = "charlm.npz"        # file names inside out_dir
+CHECKPOINT = "charlm.npz"        # file names inside out_dir: the latest weights (what --resume continues)
+BEST = "charlm-best.npz"         # the weights with the lowest validation loss (what sample reads)
 CURVE = "loss_curve.png"
 SAMPLES = "samples.txt"
 LN2 = math.log(2)
 
 # Every setting of a run, with its default. A config is this dict with some values changed.
+# The defaults were chosen by timed trials on tiny-shakespeare: benchmarks/results/charlm.md.
 DEFAULTS = {
     "cell": "lstm",          # "rnn", "lstm" or "gru"
-    "num_layers": 2,         # L stacked recurrent layers, Dropout after each
-    "hidden": 256,           # H
+    "num_layers": 1,         # L stacked recurrent layers, Dropout after each
+    "hidden": 512,           # H
     "embed": 64,             # E, the embedding size
-    "dropout": 0.0,
+    "dropout": 0.25,         # after every recurrent layer
+    "embed_dropout": 0.1,    # on the embedding vectors
     "seq_len": 100,          # S: steps per truncated-BPTT chunk
-    "batch": 64,             # B parallel streams
+    "batch": 32,             # B parallel streams
     "optimizer": "adam",     # "adam" or "adagrad" (min-char-rnn's)
-    "lr": 2e-3,
+    "lr": 2e-3,              # the peak learning rate
+    "lr_schedule": "cosine", # "cosine", "linear" or "constant", over the budget (lr_at)
+    "lr_floor": 0.05,        # the rate at the end of the budget, as a fraction of lr
     "clip": 5.0,             # clip the global gradient norm
     "val_fraction": 0.1,     # the last 10% of the text is held out
     "eval_every": 200,       # updates between validation / sample / checkpoint
-    "val_chars": 200000,     # periodic validation reads at most this many held-out chars (the final one all)
+    "val_chars": 50000,      # the fixed validation slice: the first val_chars held-out chars (the final score: all)
     "sample_chars": 200,
     "seed": 0,
     "data": None,            # the text file's path, for the record (and --resume without --data)
 }
+# What a checkpoint written before a setting existed meant by it (so it resumes as it ran).
+LEGACY = {"embed_dropout": 0.0, "lr_schedule": "constant", "lr_floor": 1.0, "val_chars": 200000}
 OPTIMIZERS = {"adam": Adam, "adagrad": Adagrad}
+SCHEDULES = ("cosine", "linear", "constant")
 
 
 def Config(**changes):
-    """The defaults with some values changed, as a plain dict. Unknown names are an error."""
+    """The defaults with some values changed, as a plain dict. Unknown names or bad values are an error."""
     unknown = sorted(set(changes) - set(DEFAULTS))
     if unknown:
         raise ValueError(f"Config: unknown setting(s) {unknown}; known: {sorted(DEFAULTS)}")
     config = dict(DEFAULTS, **changes)
     if config["optimizer"] not in OPTIMIZERS:
         raise ValueError(f"Config: optimizer must be one of {sorted(OPTIMIZERS)}, got {config['optimizer']!r}")
+    if config["lr_schedule"] not in SCHEDULES:
+        raise ValueError(f"Config: lr_schedule must be one of {list(SCHEDULES)}, got {config['lr_schedule']!r}")
     if not 0 < config["val_fraction"] < 1:
         raise ValueError(f"Config: val_fraction must be in (0, 1), got {config['val_fraction']}")
+    if not config["lr"] > 0:
+        raise ValueError(f"Config: lr must be > 0, got {config['lr']}")
+    if not 0 <= config["lr_floor"] <= 1:
+        raise ValueError(f"Config: lr_floor must be in [0, 1] (a fraction of lr), got {config['lr_floor']}")
+    for name in ("dropout", "embed_dropout"):
+        if not 0 <= config[name] < 1:
+            raise ValueError(f"Config: {name} must be in [0, 1), got {config[name]}")
     return config
+
+
+def lr_at(config, progress):
+    """The learning rate after a fraction `progress` in [0, 1] of the budget (clamped to it).
+
+    cosine:   floor + (lr - floor) * (1 + cos(pi * progress)) / 2     slow start, fast middle, slow end
+    linear:   lr - (lr - floor) * progress
+    constant: lr
+    with floor = lr * lr_floor.
+    """
+    lr, f = config["lr"], min(max(float(progress), 0.0), 1.0)
+    floor = lr * config["lr_floor"]
+    if config["lr_schedule"] == "cosine":
+        return floor + (lr - floor) * 0.5 * (1 + math.cos(math.pi * f))
+    if config["lr_schedule"] == "linear":
+        return lr - (lr - floor) * f
+    return lr
+
+
+def progress(run):
+    """The fraction of the budget used: the larger of step / steps and seconds / budget seconds (each if set)."""
+    budget, f = run["budget"], 0.0
+    if budget.get("steps"):
+        f = max(f, run["step"] / budget["steps"])
+    if budget.get("seconds"):
+        f = max(f, run["seconds"] / budget["seconds"])
+    return f
 
 
 def build(config, vocab_size):
     """-> (model, optimizer) for a config."""
     model = CharLM(vocab_size, config["cell"], config["hidden"], config["num_layers"], config["embed"],
-                   config["dropout"], seed=config["seed"])
+                   config["dropout"], config["embed_dropout"], seed=config["seed"])
     return model, OPTIMIZERS[config["optimizer"]](model.layers, lr=config["lr"])
 
 
@@ -84,10 +140,19 @@ def split(text, vocab, val_fraction):
     return ids[:-n_val], ids[-n_val:]
 
 
+def check_length(n_text, n_train, config):
+    """A text whose training part is shorter than one chunk (B streams of S steps) is refused, with what to change."""
+    B, S = config["batch"], config["seq_len"]
+    if n_train < B * S + 1:
+        raise ValueError(f"the text has {n_text:,d} characters ({n_train:,d} to train on after holding out "
+                         f"{config['val_fraction']:.0%}): shorter than one chunk of --batch {B} x --seq-len {S} "
+                         f"= {B * S + 1:,d}; use a longer text or a smaller --batch / --seq-len")
+
+
 # ---------------------------------------------------------------- checkpoints
 
 def save_checkpoint(path, model, optimizer, vocab, config, run, state=None):
-    """Write everything a resume needs to path, atomically. run: {"step", "epoch", "pos", "seconds", "history"}."""
+    """Write everything a resume needs to path, atomically. run: {"step", "epoch", "pos", "seconds", "history", ...}."""
     arrays = checkpoint.model_arrays(model, optimizer)
     for l, s in enumerate(state or []):
         parts = s if isinstance(s, tuple) else (s,)
@@ -101,7 +166,7 @@ def load_checkpoint(path):
     arrays, meta = checkpoint.load(path)
     if meta.get("kind") != KIND:
         raise ValueError(f"checkpoint {path} is not a character-level model (kind {meta.get('kind')!r})")
-    config, vocab = Config(**meta["config"]), Vocab(meta["vocab"])
+    config, vocab = Config(**dict(LEGACY, **meta["config"])), Vocab(meta["vocab"])
     model, optimizer = build(config, vocab.size)
     checkpoint.restore(model, arrays, optimizer)
     state = []
@@ -112,14 +177,37 @@ def load_checkpoint(path):
     return model, optimizer, vocab, config, run
 
 
+def find_checkpoint(path, which):
+    """A checkpoint file, or a run folder -> its latest (which="latest") or best (which="best") checkpoint."""
+    if os.path.isdir(path):
+        path = os.path.join(path, CHECKPOINT if which == "latest" else BEST)
+    return str(path)
+
+
+def describe(path, run):
+    """One line naming a checkpoint file: best or latest, its step and validation loss."""
+    kind = "best-validation" if os.path.basename(str(path)) == BEST else "latest"
+    best = run.get("best") or {}
+    if run.get("final_val_loss") is not None and kind == "best-validation":
+        val = f", {run['final_val_loss']:.4f} nats/char on the whole held-out text"
+    elif kind == "best-validation" and best:
+        val = f", validation {best['val_loss']:.4f} nats/char on the fixed slice"
+    else:
+        val = ""
+    return f"the {kind} checkpoint {path} (step {run['step']}{val})"
+
+
 # ---------------------------------------------------------------- the loop
 
 def train(text, config, out_dir, minutes=None, max_steps=None, resume=None, verbose=True, log=print):
     """Train on text until `minutes` of wall time or `max_steps` updates in total (or Ctrl-C).
 
-    resume: a checkpoint path to continue from (its config and vocabulary are used).
-    Writes out_dir/charlm.npz, loss_curve.png and samples.txt. Returns a dict with the model,
-    vocab, config, run (history included), the final validation loss and "interrupted".
+    resume: a checkpoint path to continue from (its config and vocabulary are used). The learning
+    rate schedule runs over this call's budget: max_steps in total, and/or the seconds already
+    trained plus `minutes`; so a run stopped by Ctrl-C and resumed with the same budget is exact.
+    Writes out_dir/charlm.npz (latest), charlm-best.npz (best validation), loss_curve.png and
+    samples.txt. Returns a dict with the best model, vocab, config, run (history included), the
+    best weights' loss on the whole held-out text ("val_loss") and "interrupted".
     """
     from tqdm.auto import tqdm
     if minutes is None and max_steps is None:
@@ -127,27 +215,40 @@ def train(text, config, out_dir, minutes=None, max_steps=None, resume=None, verb
     if resume:
         model, optimizer, vocab, config, run = load_checkpoint(resume)
         state = run.pop("state")
+        run.pop("final_val_loss", None)                            # this leg will score again at its end
+        log(f"resuming from {describe(resume, run)}")
     else:
         config, vocab = Config(**config), Vocab.from_text(text)
         model, optimizer = build(config, vocab.size)
-        run, state = {"step": 0, "epoch": 0, "pos": 0, "seconds": 0.0,
+        run, state = {"step": 0, "epoch": 0, "pos": 0, "seconds": 0.0, "best": None,
                       "history": {"step": [], "minutes": [], "train_loss": [], "val_loss": []}}, None
+    run["budget"] = {"steps": max_steps, "seconds": None if minutes is None else run["seconds"] + minutes * 60}
     train_ids, val_ids = split(text, vocab, config["val_fraction"])
+    check_length(len(text), len(train_ids), config)
     x, y = make_streams(train_ids, config["batch"])               # (B, n) each
-    S, hist, ckpt = config["seq_len"], run["history"], os.path.join(out_dir, CHECKPOINT)
+    S, hist = config["seq_len"], run["history"]
+    ckpt, best_ckpt = os.path.join(out_dir, CHECKPOINT), os.path.join(out_dir, BEST)
     os.makedirs(out_dir, exist_ok=True)
 
     def checkpoint_now():
         save_checkpoint(ckpt, model, optimizer, vocab, config, run, state)
 
-    def validate(chars=None):
-        v = val_ids if chars is None else val_ids[:chars]
-        return evaluate(model, v, batch=min(32, config["batch"]), seq_len=S)
+    def validate(ids):
+        return evaluate(model, ids, batch=min(32, config["batch"]), seq_len=S)
+
+    def validate_and_keep_best():
+        """Validation loss on the fixed slice; the best weights so far go to charlm-best.npz."""
+        val = validate(val_ids[:config["val_chars"]])
+        record(hist, run, losses, val)
+        losses.clear()
+        if run.get("best") is None or val < run["best"]["val_loss"]:
+            run["best"] = {"step": run["step"], "val_loss": val, "minutes": run["seconds"] / 60}
+            save_checkpoint(best_ckpt, model, optimizer, vocab, config, run, state)
+        return val
 
     t_start, seconds0, losses = time.perf_counter(), run["seconds"], []
     budget = math.inf if minutes is None else minutes * 60
-    total = None if max_steps is None else max_steps
-    bar = tqdm(total=total, initial=run["step"], disable=not verbose, unit="step", desc="charlm train")
+    bar = tqdm(total=max_steps, initial=run["step"], disable=not verbose, unit="step", desc="charlm train")
     stop, old_handler = [], None
 
     def on_ctrl_c(signum, frame):                                  # finish this update, then save and stop
@@ -159,13 +260,15 @@ def train(text, config, out_dir, minutes=None, max_steps=None, resume=None, verb
         old_handler = signal.signal(signal.SIGINT, on_ctrl_c)
     log(f"charlm: {config['cell']} L={config['num_layers']} H={config['hidden']} E={config['embed']}, "
         f"{model.num_params():,d} parameters; V={vocab.size}, {len(train_ids):,d} train / {len(val_ids):,d} "
-        f"val chars; B={config['batch']} S={S}; {n_chunks(x, S)} updates per epoch")
+        f"val chars; B={config['batch']} S={S}; {n_chunks(x, S)} updates per epoch; "
+        f"lr {config['lr']:g} {config['lr_schedule']} to {config['lr'] * config['lr_floor']:g}")
     try:
         while (not stop and (max_steps is None or run["step"] < max_steps)
                and time.perf_counter() - t_start < budget):
             p = run["pos"]
-            for l, drop in enumerate(model.drops):                 # masks depend only on (seed, step, layer)
+            for l, drop in enumerate(model.drops + [model.embed_drop]):   # masks depend only on (seed, step, layer)
                 drop.rng = np.random.default_rng([config["seed"], run["step"], l])
+            optimizer.lr = lr_at(config, progress(run))
             loss, _, state = train_chunk(model, optimizer, to_device(x[:, p:p + S]), to_device(y[:, p:p + S]),
                                          state, config["clip"])
             losses.append(loss)
@@ -175,14 +278,14 @@ def train(text, config, out_dir, minutes=None, max_steps=None, resume=None, verb
                 run["epoch"], run["pos"], state = run["epoch"] + 1, 0, None
             run["seconds"] = seconds0 + time.perf_counter() - t_start
             bar.update(1)
-            bar.set_postfix(loss=f"{loss:.3f}", epoch=run["epoch"], refresh=False)
+            bar.set_postfix(loss=f"{loss:.3f}", lr=f"{optimizer.lr:.2g}", epoch=run["epoch"], refresh=False)
             if run["step"] % config["eval_every"] == 0:
-                record(hist, run, losses, validate(config["val_chars"]))
-                losses = []
+                val = validate_and_keep_best()
                 text_out = sample(model, vocab, config["sample_chars"], prime=_prime(vocab),
                                   temperature=0.8, seed=run["step"])
-                bar.write(f"step {run['step']}: train {hist['train_loss'][-1]:.4f}, val {hist['val_loss'][-1]:.4f} "
-                          f"nats/char ({hist['val_loss'][-1] / LN2:.3f} bits/char)\n{text_out}\n")
+                bar.write(f"step {run['step']}: train {hist['train_loss'][-1]:.4f}, val {val:.4f} nats/char "
+                          f"({val / LN2:.3f} bits/char), best {run['best']['val_loss']:.4f} at step "
+                          f"{run['best']['step']}; lr {optimizer.lr:.2g}\n{text_out}\n")
                 _append(os.path.join(out_dir, SAMPLES), f"--- step {run['step']}\n{text_out}\n")
                 checkpoint_now()
     except KeyboardInterrupt:
@@ -194,22 +297,27 @@ def train(text, config, out_dir, minutes=None, max_steps=None, resume=None, verb
     interrupted = bool(stop)
     checkpoint_now()                                               # first, so Ctrl-C loses nothing
     if interrupted:
-        log(f"checkpoint saved to {ckpt} (step {run['step']}); continue with --resume {ckpt}")
+        log(f"checkpoint saved to {ckpt} (step {run['step']}); continue with --resume {ckpt}"
+            + (f"; the best so far is {best_ckpt} (step {run['best']['step']})" if run.get("best") else ""))
         return {"model": model, "vocab": vocab, "config": config, "run": run, "val_loss": None,
-                "interrupted": True, "checkpoint": ckpt}
-    val = validate()                                               # the whole held-out text
+                "interrupted": True, "checkpoint": ckpt, "best_checkpoint": best_ckpt if run.get("best") else None}
     if not hist["step"] or hist["step"][-1] != run["step"]:
-        record(hist, run, losses, val)
-    else:
-        hist["val_loss"][-1] = val
-    run["final_val_loss"] = val
+        validate_and_keep_best()                                   # the last point of the curve
     checkpoint_now()
+    best_model, best_opt, _, _, best_run = load_checkpoint(best_ckpt)   # the weights with the lowest validation loss
+    val = evaluate(best_model, val_ids, batch=min(32, config["batch"]), seq_len=S)   # the whole held-out text
+    run["final_val_loss"] = best_run["final_val_loss"] = val
+    checkpoint_now()
+    save_checkpoint(best_ckpt, best_model, best_opt, vocab, config, best_run, best_run.pop("state"))
     plot_curve(hist, os.path.join(out_dir, CURVE),
-               f"{config['cell'].upper()} L={config['num_layers']} H={config['hidden']} character model")
-    log(f"done: {run['step']} updates, {run['seconds'] / 60:.1f} min, validation loss {val:.4f} nats/char "
-        f"({val / LN2:.3f} bits/char); checkpoint {ckpt}")
-    return {"model": model, "vocab": vocab, "config": config, "run": run, "val_loss": val,
-            "interrupted": False, "checkpoint": ckpt}
+               f"{config['cell'].upper()} L={config['num_layers']} H={config['hidden']} character model",
+               best=run["best"])
+    log(f"done: {run['step']} updates, {run['seconds'] / 60:.1f} min; best validation loss "
+        f"{run['best']['val_loss']:.4f} at step {run['best']['step']} ({run['best']['minutes']:.1f} min) on the "
+        f"fixed slice; its weights on the whole held-out text: {val:.4f} nats/char ({val / LN2:.3f} bits/char)")
+    log(f"checkpoints: {best_ckpt} (best validation, what sample reads), {ckpt} (latest, what --resume continues)")
+    return {"model": best_model, "vocab": vocab, "config": config, "run": run, "val_loss": val,
+            "interrupted": False, "checkpoint": ckpt, "best_checkpoint": best_ckpt}
 
 
 def n_chunks(x, S):
@@ -232,14 +340,19 @@ def _append(path, text):
         f.write(text)
 
 
-def plot_curve(hist, path, title="Character-level language model"):
-    """Training and validation loss against training time: nats/char on the left, bits/char on the right."""
+def plot_curve(hist, path, title="Character-level language model", best=None):
+    """Training and validation loss against training time: nats/char on the left, bits/char on the right.
+
+    best: {"minutes", "val_loss"} marks the kept (best-validation) point."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(8, 4.5))
     ax.plot(hist["minutes"], hist["train_loss"], "-", label="training (mean since last point)")
-    ax.plot(hist["minutes"], hist["val_loss"], "o--", label="validation (held-out last 10%)")
+    ax.plot(hist["minutes"], hist["val_loss"], "o--", label="validation (fixed slice of the held-out last 10%)")
+    if best:
+        ax.plot([best["minutes"]], [best["val_loss"]], "*", ms=14, color="C3",
+                label=f"best, kept: {best['val_loss']:.3f} at {best['minutes']:.1f} min")
     ax.set(xlabel="training time (minutes)", ylabel="cross-entropy (nats/char)", title=title)
     right = ax.secondary_yaxis("right", functions=(lambda n: n / LN2, lambda b: b * LN2))
     right.set_ylabel("cross-entropy (bits/char)")

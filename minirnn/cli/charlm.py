@@ -1,17 +1,26 @@
 """`minirnn charlm ...`: train a character-level language model on any UTF-8 text, and sample from it.
 
-    minirnn charlm train --data tinyshakespeare.txt --model lstm --layers 1 --hidden 256 --minutes 10
-    minirnn charlm train --data tinyshakespeare.txt --resume runs/charlm/charlm.npz --minutes 10
-    minirnn charlm sample --checkpoint runs/charlm/charlm.npz --prime "ROMEO:" --temperature 0.8 --length 500
+    minirnn charlm train --data tinyshakespeare.txt --minutes 30
+    minirnn charlm train --data tinyshakespeare.txt --resume runs/charlm --minutes 10
+    minirnn charlm sample --checkpoint runs/charlm --prime "ROMEO:" --temperature 0.8 --length 500
+
+A run folder holds two checkpoints: charlm.npz, the latest weights (--resume continues it), and
+charlm-best.npz, the weights with the lowest validation loss (sample reads it). Both commands
+take the folder or either file, and say which one they use.
 
 minirnn/cli/__init__.py calls add_parser(subparsers); `python -m minirnn.cli.charlm charlm ...` runs this file alone.
 Exit codes: 0 done, 2 bad input (a message on stderr, no traceback), 130 stopped by Ctrl-C
 after saving a checkpoint.
 """
 import argparse
+import os
 import sys
+from pathlib import Path
 
-from ..apps.charlm_train import DEFAULTS, LN2
+from ..apps.charlm_train import DEFAULTS, SCHEDULES
+
+SHIPPED_TEXT = Path(__file__).resolve().parents[1] / "data" / "tiny_text.txt"
+SHAKESPEARE_URL = "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
 
 
 def add_parser(subparsers):
@@ -34,18 +43,26 @@ def add_parser(subparsers):
     t.add_argument("--lr", type=float, default=DEFAULTS["lr"])
     t.add_argument("--optimizer", choices=("adam", "adagrad"), default=DEFAULTS["optimizer"])
     t.add_argument("--clip", type=float, default=DEFAULTS["clip"], help="max global gradient norm")
+    t.add_argument("--lr-schedule", choices=SCHEDULES, default=DEFAULTS["lr_schedule"],
+                   help="learning rate over the budget (--minutes / --max-steps), from --lr down to the floor")
+    t.add_argument("--lr-floor", type=float, default=DEFAULTS["lr_floor"],
+                   help="the rate at the end of the budget, as a fraction of --lr")
     t.add_argument("--dropout", type=float, default=DEFAULTS["dropout"], help="after every recurrent layer")
+    t.add_argument("--embed-dropout", type=float, default=DEFAULTS["embed_dropout"], help="on the embeddings")
     t.add_argument("--eval-every", type=int, default=DEFAULTS["eval_every"],
                    help="updates between validation, sample and checkpoint")
     t.add_argument("--seed", type=int, default=DEFAULTS["seed"])
-    t.add_argument("--out", default="runs/charlm", help="folder for charlm.npz, loss_curve.png, samples.txt")
-    t.add_argument("--resume", metavar="CKPT", help="continue from this checkpoint (its settings are kept)")
+    t.add_argument("--out", default="runs/charlm",
+                   help="folder for charlm.npz (latest), charlm-best.npz (best validation), loss_curve.png, samples.txt")
+    t.add_argument("--resume", metavar="CKPT",
+                   help="continue from this checkpoint, or a run folder's latest one (its settings are kept)")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.add_argument("--device", choices=("cpu", "gpu"), default="cpu", help="gpu: the CuPy backend")
     t.set_defaults(func=cmd_train)
 
     s = sub.add_parser("sample", help="generate text from a trained checkpoint")
-    s.add_argument("--checkpoint", required=True)
+    s.add_argument("--checkpoint", required=True,
+                   help="a checkpoint file, or a run folder (its best-validation checkpoint, charlm-best.npz)")
     s.add_argument("--prime", default="\n", help="text to warm the hidden state on (default a newline)")
     s.add_argument("--temperature", type=float, default=0.8, help="0 = greedy (argmax)")
     s.add_argument("--length", type=int, default=500, help="characters to generate")
@@ -67,31 +84,43 @@ def _fail(message):
     return 2
 
 
+def _no_data_message():
+    shipped = os.path.relpath(SHIPPED_TEXT)
+    shipped = SHIPPED_TEXT if shipped.startswith("..") else shipped       # relative only when below here
+    return (f"--data FILE is required (a UTF-8 text file): try --data {shipped} (shipped, 45 KB of Coriolanus), "
+            f"or tiny-shakespeare (1.1 MB; download {SHAKESPEARE_URL})")
+
+
 def cmd_train(args):
     from ..apps.charlm import load_text
-    from ..apps.charlm_train import Config, load_checkpoint, train
+    from ..apps.charlm_train import Config, find_checkpoint, load_checkpoint, train
     try:
-        _use_device(args)
         for name in ("layers", "hidden", "embed", "seq_len", "batch", "eval_every"):
             if getattr(args, name) < 1:
                 raise ValueError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
         if args.minutes <= 0:
             raise ValueError(f"--minutes must be > 0, got {args.minutes}")
-        data = args.data
-        if args.resume:
-            config = load_checkpoint(args.resume)[3]
+        if args.max_steps is not None and args.max_steps < 1:
+            raise ValueError(f"--max-steps must be >= 1, got {args.max_steps}")
+        if not args.data and not args.resume:
+            raise ValueError(_no_data_message())
+        _use_device(args)
+        data, resume = args.data, args.resume and find_checkpoint(args.resume, "latest")
+        if resume:
+            config = load_checkpoint(resume)[3]
             data = data or config.get("data")
+            if not data:
+                raise ValueError(_no_data_message())
         else:
             config = Config(cell=args.model, num_layers=args.layers, hidden=args.hidden, embed=args.embed,
-                            dropout=args.dropout, seq_len=args.seq_len, batch=args.batch, lr=args.lr,
+                            dropout=args.dropout, embed_dropout=args.embed_dropout, seq_len=args.seq_len,
+                            batch=args.batch, lr=args.lr, lr_schedule=args.lr_schedule, lr_floor=args.lr_floor,
                             optimizer=args.optimizer, clip=args.clip, eval_every=args.eval_every, seed=args.seed)
-        if not data:
-            raise ValueError("--data FILE is required (a UTF-8 text file)")
         text = load_text(data)
-        if not args.resume:
+        if not resume:
             config["data"] = data
         result = train(text, config, args.out, minutes=args.minutes, max_steps=args.max_steps,
-                       resume=args.resume, verbose=not args.quiet)
+                       resume=resume, verbose=not args.quiet)
     except (ValueError, OSError, RuntimeError) as e:
         return _fail(e)
     except KeyboardInterrupt:                      # outside the training loop (e.g. the final validation)
@@ -102,21 +131,19 @@ def cmd_train(args):
 
 def cmd_sample(args):
     from ..apps.charlm import sample
-    from ..apps.charlm_train import load_checkpoint
+    from ..apps.charlm_train import describe, find_checkpoint, load_checkpoint
     try:
-        _use_device(args)
         if args.length < 0:
             raise ValueError(f"--length must be >= 0, got {args.length}")
-        model, _, vocab, config, run = load_checkpoint(args.checkpoint)
+        _use_device(args)
+        path = find_checkpoint(args.checkpoint, "best")
+        model, _, vocab, config, run = load_checkpoint(path)
+        print(f"[sampling from {describe(path, run)}]", file=sys.stderr)
         text = sample(model, vocab, args.length, prime=args.prime, temperature=args.temperature,
                       top_k=args.top_k, seed=args.seed)
     except (ValueError, OSError, RuntimeError) as e:
         return _fail(e)
     print(text)
-    val = run.get("final_val_loss")
-    if val is not None:
-        print(f"\n[{config['cell']} checkpoint, step {run['step']}, validation {val:.4f} nats/char "
-              f"({val / LN2:.3f} bits/char)]", file=sys.stderr)
     return 0
 
 
