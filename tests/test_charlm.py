@@ -262,6 +262,10 @@ def test_keeps_the_best_checkpoint_next_to_the_latest(tmp_path):
     assert best[4]["final_val_loss"] == latest[4]["final_val_loss"] == pytest.approx(whole, rel=1e-6)
     assert evaluate(latest[0], val_ids, batch=4, seq_len=16) > whole + 0.1
     assert result["model"].params["0.W"] == pytest.approx(best[0].params["0.W"])   # train() returns the best
+    # Resumed into another folder, the run still knows and keeps its best weights.
+    again = train(text, None, tmp_path / "c", max_steps=31, resume=tmp_path / "charlm.npz", verbose=False,
+                  log=lambda *a: None)
+    assert again["run"]["best"]["step"] == best_at and again["val_loss"] == pytest.approx(whole, rel=1e-6)
 
 
 # ---------------------------------------------------------------- the command line

@@ -28,6 +28,7 @@ never stopped (when the schedule is keyed to steps; one keyed to minutes follows
 """
 import math
 import os
+import shutil
 import signal
 import threading
 import time
@@ -229,6 +230,12 @@ def train(text, config, out_dir, minutes=None, max_steps=None, resume=None, verb
     S, hist = config["seq_len"], run["history"]
     ckpt, best_ckpt = os.path.join(out_dir, CHECKPOINT), os.path.join(out_dir, BEST)
     os.makedirs(out_dir, exist_ok=True)
+    if run.get("best") and not os.path.exists(best_ckpt):         # resumed into another folder: bring the best
+        src = os.path.join(os.path.dirname(os.path.abspath(resume)), BEST)
+        if os.path.exists(src):
+            shutil.copyfile(src, best_ckpt)
+        else:
+            run["best"] = None                                     # nothing to compare with: start keeping anew
 
     def checkpoint_now():
         save_checkpoint(ckpt, model, optimizer, vocab, config, run, state)

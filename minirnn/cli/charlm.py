@@ -52,8 +52,8 @@ def add_parser(subparsers):
     t.add_argument("--eval-every", type=int, default=DEFAULTS["eval_every"],
                    help="updates between validation, sample and checkpoint")
     t.add_argument("--seed", type=int, default=DEFAULTS["seed"])
-    t.add_argument("--out", default="runs/charlm",
-                   help="folder for charlm.npz (latest), charlm-best.npz (best validation), loss_curve.png, samples.txt")
+    t.add_argument("--out", default=None, help="folder for charlm.npz (latest), charlm-best.npz (best validation), "
+                   "loss_curve.png, samples.txt (default runs/charlm, or with --resume the checkpoint's folder)")
     t.add_argument("--resume", metavar="CKPT",
                    help="continue from this checkpoint, or a run folder's latest one (its settings are kept)")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -119,7 +119,8 @@ def cmd_train(args):
         text = load_text(data)
         if not resume:
             config["data"] = data
-        result = train(text, config, args.out, minutes=args.minutes, max_steps=args.max_steps,
+        out = args.out or (os.path.dirname(os.path.abspath(resume)) if resume else "runs/charlm")
+        result = train(text, config, out, minutes=args.minutes, max_steps=args.max_steps,
                        resume=resume, verbose=not args.quiet)
     except (ValueError, OSError, RuntimeError) as e:
         return _fail(e)
