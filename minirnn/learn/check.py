@@ -192,6 +192,12 @@ def _mistake_module(cell, k):
     return _mistake_modules[cell, k]
 
 
+def _function_of(cell, text):
+    """The name of the solution's function whose code contains text."""
+    src = exercises.exercise_text(cell, solution=True)
+    return src[:src.index(text)].rsplit("\ndef ", 1)[1].split("(")[0]
+
+
 def _orders(cell):
     gates = SPECS[cell]["gates"]
     return [order for order in itertools.permutations(gates) if order != gates] if len(gates) > 1 else []
@@ -209,7 +215,9 @@ def diagnose(cell, function, name, value, ref, inp):
     fname, gates = f"{cell}_{function}", SPECS[cell]["gates"]
     same = lambda a, b: a.shape == b.shape and rel_error(a, b) < 1e-9
     k_out = exercises.outputs(cell, function).index(name)
-    for k, (title, _) in enumerate(exercises.MISTAKES[cell]):
+    for k, (title, edits) in enumerate(exercises.MISTAKES[cell]):
+        if any(_function_of(cell, old) != fname for old, _ in edits):
+            continue                # the learner's other functions passed: only this one's mistakes apply
         try:
             theirs = np.asarray(run(_mistake_module(cell, k), cell, function, inp)[k_out], dtype=np.float64)
         except LearnerError:
@@ -326,19 +334,23 @@ def check_file(path, cell=None, seed=0, out=print):
             if not ok:
                 status[function] = "wrong"
                 if first is None:
-                    first = (f"first wrong: {n} in {fname}, relative error {err:.1e}",
-                             (cell, function, n, values[n], ref))
+                    first = (f"first wrong: {n} in {fname}, relative error {err:.1e}", (function, []))
+                if first[1] is not None and first[1][0] == function:
+                    first[1][1].append((n, values[n], ref))
     if first is not None:
         out("")
         out(first[0])
         if first[1] is not None:
-            cell_, function, n, value, ref = first[1]
-            h = hint(cell_, function, n)
+            function, wrong = first[1]
+            n = wrong[0][0]
+            h = hint(cell, function, n)
             if h:
                 out(f"  hint: {n} should be: {h}")
-            named = diagnose(cell_, function, n, value, ref, inp)
-            if named:
-                out(f"  this looks like: {named}")
+            for n, value, ref in wrong:         # the first wrong quantity that shows a known mistake
+                named = diagnose(cell, function, n, value, ref, inp)
+                if named:
+                    out(f"  this looks like: {named}")
+                    break
     if not_written:
         out(f"not written yet: {', '.join(not_written)}")
     right = [f for f in FUNCTIONS if status.get(f) == "ok"]

@@ -107,7 +107,7 @@ def gru_backward(dhs, caches):
     """Backpropagation through time, given dhs (B, T, H): dL/dh_t from the loss at every step t.
 
     h_t feeds the loss at step t and the next step, so its gradient has two parts:
-        dh_t = dhs[:, t] + dh_next           dh_next: the dh_prev that step t+1 returned (zeros at t = T-1)
+        dh_t is dhs[:, t] + dh_next          dh_next: the dh_prev that step t+1 returned (zeros at t = T-1)
     Every step uses the same weights, so dWx, dWh, db, dbhn are sums over t of each step's gradients.
     Returns dx (B, T, E), dh0 (B, H), dWx (E, 3H), dWh (H, 3H), db (3H,), dbhn (H,).
     """

@@ -56,7 +56,7 @@ def lstm_step_backward(dh_t, dc_t, cache):
         dc      = dc_t + dh_t * o * (1 - tanh(c_t)^2)     all that reaches c_t          (B, H)
         do      = dh_t * tanh(c_t)                        through h_t = o tanh(c_t)
         di = dc * g     df = dc * c_{t-1}     dg = dc * i      through c_t = f c_{t-1} + i g
-        dc_prev = dc * f
+        dc_prev = f * dc
         da      = [di i (1 - i), df f (1 - f), dg (1 - g^2), do o (1 - o)]   through the nonlinearities (B, 4H)
         dx_t = da W_x^T     dh_prev = da W_h^T     dWx = x_t^T da     dWh = h_{t-1}^T da     db = sum_batch da
 
@@ -101,7 +101,7 @@ def lstm_backward(dhs, caches):
     """Backpropagation through time, given dhs (B, T, H): dL/dh_t from the loss at every step t.
 
     h_t feeds the loss at step t and the next step, c_t only the next step:
-        dh_t = dhs[:, t] + dh_next       dc_t = dc_next      (what step t+1 returned; zeros at t = T-1)
+        dh_t is dhs[:, t] + dh_next      dc_t is dc_next      (what step t+1 returned; zeros at t = T-1)
     Every step uses the same Wx, Wh, b, so dWx, dWh, db are sums over t of each step's gradients.
     Returns dx (B, T, E), dh0 (B, H), dc0 (B, H), dWx (E, 4H), dWh (H, 4H), db (4H,).
     """
