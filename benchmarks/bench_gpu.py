@@ -9,10 +9,10 @@ Workload: one training step of a 1-layer, 1-direction layer, float32, T=200, E=-
 Three sides, in one process, one after the other on the same GPU:
     fused   minirnn on CuPy, the cells' element-wise math in one CUDA kernel per step (kernels/*.cu)
     plain   minirnn on CuPy with MINIRNN_FUSED=0: the same Python lines as on NumPy
-    torch   torch.nn.RNN/LSTM/GRU on CUDA (cuDNN; note cuDNN may use TF32 tensor cores for float32
-            matrix products, torch.backends.cudnn.allow_tf32 is True by default; minirnn's cuBLAS
-            products run in plain FP32 unless CUPY_TF32=1)
-Method: --warmup untimed steps, then --iters steps, each timed by two CUDA events around it (the
+    torch   torch.nn.RNN/LSTM/GRU on CUDA (cuDNN), with TF32 turned off (torch.backends.cudnn.allow_tf32
+            and torch.backends.cuda.matmul.allow_tf32 = False; cuDNN's default is True), so both sides
+            multiply in full FP32 like minirnn's cuBLAS products (CuPy uses TF32 only with CUPY_TF32=1)
+Method: --warmup untimed steps and a device synchronize, then --iters steps, each timed by two CUDA events around it (the
 time the GPU stream takes from the step's first launch to its last, idle gaps waiting for Python
 included). The table shows the median; ratios are medians over medians.
 Peak memory: the largest amount of device memory in use during one step, parameters, optimizer
@@ -33,6 +33,7 @@ import argparse
 import datetime
 import json
 import os
+import re
 import statistics
 import sys
 from pathlib import Path
@@ -41,7 +42,10 @@ T_DEFAULT, E_DEFAULT = 200, 128
 SIZES = "64x128,64x256,128x512,256x1024"
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 ELEMENTS = {"rnn": 6, "lstm": 29, "gru": 26}     # k_G above
-PEAKS = {"H100": (67e12, 3.35e12), "H200": (67e12, 4.8e12), "A100": (19.5e12, 2.0e12)}   # FP32 FLOP/s, B/s
+# FP32 FLOP/s and memory B/s by device name (data sheets; SXM parts). A device not listed gets no
+# floor (pass --peaks FLOPS,BYTES to give one), rather than another device's numbers.
+PEAKS = {"H200": (67e12, 4.8e12), "H100 PCIe": (51e12, 2.0e12), "H100 NVL": (60e12, 3.9e12),
+         "H100": (67e12, 3.35e12), "A100": (19.5e12, 2.0e12)}
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -57,6 +61,8 @@ def parse_args(argv=None):
     p.add_argument("--quick", action="store_true", help="LSTM, 64x128 and 256x1024, 2 warm-up + 5 steps")
     p.add_argument("--no-torch", action="store_true", help="skip torch.nn even where CUDA torch exists")
     p.add_argument("--out", default=str(RESULTS), help="folder for gpu.json and gpu.md")
+    p.add_argument("--peaks", default=None, help="FP32 FLOP/s and bytes/s for the floor, e.g. 67e12,3.35e12 "
+                                                 "(default: looked up by device name)")
     args = p.parse_args(argv)
     if args.quick:
         args.cells, args.sizes, args.warmup, args.iters = "lstm", "64x128,256x1024", 2, 5
@@ -89,6 +95,8 @@ def cuda_torch():
         return None, "torch is not installed"
     if not torch.cuda.is_available():
         return None, f"torch {torch.__version__} has no CUDA (install a CUDA build of torch)"
+    torch.backends.cuda.matmul.allow_tf32 = False   # full FP32, like minirnn: a fair comparison
+    torch.backends.cudnn.allow_tf32 = False
     return torch, None
 
 
@@ -132,6 +140,7 @@ def time_cupy(step, args, cupy):
     """Median milliseconds per step by CUDA events, after args.warmup untimed steps."""
     for _ in range(args.warmup):
         step()
+    cupy.cuda.Device().synchronize()                # the warm-up's queued work is not timed
     times = []
     for _ in range(args.iters):
         start, end = cupy.cuda.Event(), cupy.cuda.Event()
@@ -146,6 +155,7 @@ def time_cupy(step, args, cupy):
 def time_torch(step, args, torch):
     for _ in range(args.warmup):
         step()
+    torch.cuda.synchronize()
     times = []
     for _ in range(args.iters):
         start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
@@ -202,7 +212,14 @@ def main(argv=None):
     torch, why_no_torch = (None, "--no-torch") if args.no_torch else cuda_torch()
     name = cupy.cuda.runtime.getDeviceProperties(cupy.cuda.Device().id)["name"]
     name = name.decode() if isinstance(name, bytes) else name
-    peaks = next((v for k, v in PEAKS.items() if k in name), PEAKS["H100"])
+    if args.peaks:
+        peaks = tuple(float(v) for v in args.peaks.split(","))
+    else:   # the longest listed name that the device's name contains, word for word ("H100 PCIe" before "H100")
+        words = re.split(r"[^A-Za-z0-9]+", name)     # "NVIDIA A100-SXM4-80GB" -> NVIDIA, A100, SXM4, 80GB
+        known = sorted((k for k in PEAKS if all(w in words for w in k.split())), key=len, reverse=True)
+        peaks = PEAKS[known[0]] if known else None
+        if peaks is None:
+            print(f"no peak numbers for {name!r}: the floor column is left empty (give --peaks)", file=sys.stderr)
     rows = []
     for cell in args.cells:
         for B, H in args.sizes:
@@ -224,7 +241,8 @@ def main(argv=None):
                 row["torch_peak_MiB"] = peak_torch(step, torch) / 2**20
                 del step
                 torch.cuda.empty_cache()
-            row["floor_ms"], row["flops"], row["bytes"] = floor_ms(cell, B, H, P, args, peaks)
+            if peaks is not None:
+                row["floor_ms"], row["flops"], row["bytes"] = floor_ms(cell, B, H, P, args, peaks)
             rows.append(row)
             print(format_row(row), flush=True)
     write_results(rows, args, name, peaks, torch, why_no_torch, cupy)
@@ -233,21 +251,21 @@ def main(argv=None):
 def format_row(r):
     t = f"{r['torch_ms']:8.1f}" if "torch_ms" in r else "       -"
     return (f"{r['cell']:>4} B={r['B']:<4} H={r['H']:<5} fused {r['fused_ms']:8.1f} ms  plain {r['plain_ms']:8.1f} ms"
-            f"  torch {t} ms  floor {r['floor_ms']:7.2f} ms")
+            f"  torch {t} ms  floor {r.get('floor_ms', float('nan')):7.2f} ms")
 
 
 def write_results(rows, args, device, peaks, torch, why_no_torch, cupy):
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     env = {"device": device, "cupy": cupy.__version__, "torch": torch.__version__ if torch else why_no_torch,
-           "peak_fp32_flops": peaks[0], "peak_bytes_per_s": peaks[1], "date": datetime.datetime.now().isoformat(),
+           "peak_fp32_flops": peaks and peaks[0], "peak_bytes_per_s": peaks and peaks[1], "tf32": False, "date": datetime.datetime.now().isoformat(),
            "command": "python benchmarks/bench_gpu.py " + " ".join(sys.argv[1:]), "warmup": args.warmup,
            "iters": args.iters}
     (out / "gpu.json").write_text(json.dumps({"env": env, "rows": rows}, indent=2))
     lines = [f"GPU: {device}; CuPy {env['cupy']}; torch: {env['torch']}; {env['date'][:16]}.",
              f"`{env['command']}`: one training step (forward, backward, Adam), 1 layer, float32, "
              f"median of {args.iters} steps by CUDA events after {args.warmup} warm-up steps.",
-             "fused: minirnn on CuPy with kernels/*.cu; plain: MINIRNN_FUSED=0; torch: torch.nn on cuDNN. "
+             "fused: minirnn on CuPy with kernels/*.cu; plain: MINIRNN_FUSED=0; torch: torch.nn on cuDNN, TF32 off. "
              "floor: max(FLOPs / peak FP32, bytes / peak bandwidth), see bench_gpu.py.", "",
              "| cell | B | T | E | H | fused ms | plain ms | torch ms | plain / fused | fused / torch | floor ms "
              "| fused / floor | peak MiB fused / plain / torch |",
@@ -258,8 +276,8 @@ def write_results(rows, args, device, peaks, torch, why_no_torch, cupy):
         torch_mem = "-" if t is None else f"{r['torch_peak_MiB']:.0f}"
         lines.append(
             f"| {r['cell']} | {r['B']} | {r['T']} | {r['E']} | {r['H']} | {r['fused_ms']:.1f} | {r['plain_ms']:.1f} "
-            f"| {torch_ms} | {r['plain_ms'] / r['fused_ms']:.2f} | {vs_torch} | {r['floor_ms']:.2f} "
-            f"| {r['fused_ms'] / r['floor_ms']:.0f} "
+            f"| {torch_ms} | {r['plain_ms'] / r['fused_ms']:.2f} | {vs_torch} | {r.get('floor_ms', float('nan')):.2f} "
+            f"| {r['fused_ms'] / r.get('floor_ms', float('nan')):.0f} "
             f"| {r['fused_peak_MiB']:.0f} / {r['plain_peak_MiB']:.0f} / {torch_mem} |")
     (out / "gpu.md").write_text("\n".join(lines) + "\n")
     print(f"wrote {out / 'gpu.json'} and {out / 'gpu.md'}")

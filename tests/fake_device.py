@@ -75,6 +75,23 @@ class _FakeRandom:
         return _FakeRandom.Generator(seed)
 
 
+class _Ufunc:
+    """fake.exp, fake.add, ...: NumPy's ufunc (and its .at, .reduceat, ...) refusing host arrays."""
+
+    def __init__(self, ufunc):
+        self._ufunc = ufunc
+
+    def __call__(self, *args, **kwargs):
+        _refuse_host(args, f"fake_cupy.{self._ufunc.__name__}")
+        return _to_device(self._ufunc(*args, **kwargs))
+
+    def __getattr__(self, method):
+        def call(*args, **kwargs):
+            _refuse_host(args, f"fake_cupy.{self._ufunc.__name__}.{method}")
+            return _to_device(getattr(self._ufunc, method)(*args, **kwargs))
+        return call
+
+
 class FakeCupy:
     """The module backend.py takes for cupy: numpy's names, array results on the "device"."""
     ndarray = DeviceArray
@@ -83,8 +100,11 @@ class FakeCupy:
 
     def __getattr__(self, name):
         value = getattr(np, name)
+        if isinstance(value, np.ufunc):
+            return _Ufunc(value)
         if callable(value) and not isinstance(value, type):
-            def on_device(*args, **kwargs):
+            def on_device(*args, **kwargs):       # like cupy.<name>: device arrays in, device arrays out
+                _refuse_host(list(args) + list(kwargs.values()), f"fake_cupy.{name}")
                 return _to_device(value(*args, **kwargs))
             on_device.__name__ = name
             return on_device

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from minirnn.activations import ReLU, Sigmoid, Tanh
+from minirnn.backend import to_device, to_numpy
 from minirnn.gradcheck import gradcheck
 from minirnn.layers import Dense, Dropout, Embedding, Linear
 
@@ -11,7 +12,13 @@ TOL = 1e-6
 
 
 def randn(*shape, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape)
+    """Random float64 numbers on the active backend (host arrays for comparisons: to_numpy)."""
+    return to_device(np.random.default_rng(seed).standard_normal(shape))
+
+
+def ids_of(rows, dtype=None):
+    """Token ids (a nested list) on the active backend."""
+    return to_device(np.array(rows, dtype=dtype))
 
 
 # ------------------------------------------------------------ finite differences (float64)
@@ -35,7 +42,8 @@ def test_dense_gradcheck(activation):
 def test_dense_applies_activation():
     layer = Dense(3, 2, activation="relu", rng=1).astype(np.float64)
     x = randn(5, 3)
-    np.testing.assert_allclose(layer.forward(x), np.maximum(x @ layer.params["W"] + layer.params["b"], 0))
+    want = np.maximum(to_numpy(x) @ to_numpy(layer.params["W"]) + to_numpy(layer.params["b"]), 0)
+    np.testing.assert_allclose(to_numpy(layer.forward(x)), want)
     with pytest.raises(ValueError, match="activation.*'softmax'"):
         Dense(3, 2, activation="softmax")
 
@@ -50,23 +58,47 @@ def test_activation_gradcheck(cls, shape):
 
 def test_embedding_gradcheck_with_repeated_ids():
     layer = Embedding(6, 3, padding_idx=None, rng=0).astype(np.float64)
-    ids = np.array([[1, 1, 2, 5], [5, 1, 0, 1]])          # id 1 appears four times
+    ids = ids_of([[1, 1, 2, 5], [5, 1, 0, 1]])            # id 1 appears four times
     errors = gradcheck(layer, ids, verbose=False)
     assert errors["W"] < TOL
 
 
 def test_embedding_backward_accumulates_and_skips_padding():
     layer = Embedding(5, 2, padding_idx=0, rng=0).astype(np.float64)
-    ids = np.array([[3, 3, 0], [3, 1, 0]])
+    ids = ids_of([[3, 3, 0], [3, 1, 0]])
     d_out = randn(2, 3, 2)
     assert layer.forward(ids).shape == (2, 3, 2)
     assert layer.backward(d_out) is None
-    dW = layer.grads["W"]
+    dW, d_out = to_numpy(layer.grads["W"]), to_numpy(d_out)
     np.testing.assert_allclose(dW[3], d_out[0, 0] + d_out[0, 1] + d_out[1, 0])
     np.testing.assert_allclose(dW[1], d_out[1, 1])
     np.testing.assert_array_equal(dW[0], 0)               # padding row: no gradient
     np.testing.assert_array_equal(dW[[2, 4]], 0)          # unused rows
-    np.testing.assert_array_equal(layer.params["W"][0], 0)
+    np.testing.assert_array_equal(to_numpy(layer.params["W"])[0], 0)
+
+
+def test_embedding_gradient_is_the_same_bit_for_bit_every_time():
+    """Resumed == unbroken needs a reproducible dW: many repeated ids (padding, common words), twice."""
+    layer = Embedding(50, 8, padding_idx=0, rng=0)
+    rng = np.random.default_rng(0)
+    ids = to_device(np.where(rng.random((16, 40)) < 0.3, 0, rng.zipf(1.5, (16, 40)) % 50))
+    d_out = to_device(rng.standard_normal((16, 40, 8)).astype(np.float32))
+    layer.forward(ids)
+    layer.backward(d_out)
+    first = to_numpy(layer.grads["W"]).copy()
+    layer.backward(d_out)
+    np.testing.assert_array_equal(to_numpy(layer.grads["W"]), first)
+    want = np.zeros((50, 8))
+    np.add.at(want, to_numpy(ids).reshape(-1), to_numpy(d_out).reshape(-1, 8).astype(np.float64))
+    want[0] = 0
+    np.testing.assert_allclose(first, want, rtol=1e-5, atol=1e-5)
+
+
+def test_embedding_backward_with_no_tokens():
+    layer = Embedding(5, 2, rng=0)
+    layer.forward(to_device(np.zeros((0, 3), np.int64)))
+    layer.backward(to_device(np.zeros((0, 3, 2), np.float32)))
+    assert not to_numpy(layer.grads["W"]).any()
 
 
 def test_backward_overwrites_grads():
@@ -74,9 +106,9 @@ def test_backward_overwrites_grads():
     x, dy = randn(4, 3), randn(4, 2, seed=1)
     layer.forward(x)
     layer.backward(dy)
-    first = layer.grads["W"].copy()
+    first = to_numpy(layer.grads["W"]).copy()
     layer.backward(dy)
-    np.testing.assert_array_equal(layer.grads["W"], first)   # not 2 * first
+    np.testing.assert_array_equal(to_numpy(layer.grads["W"]), first)   # not 2 * first
 
 
 def test_dropout_gradcheck_with_fixed_mask():
@@ -90,19 +122,22 @@ def test_dropout_gradcheck_with_fixed_mask():
 
 
 def test_dropout_train_eval_and_mask():
-    x = np.ones((200, 50))
+    x = to_device(np.ones((200, 50)))
     drop = Dropout(p=0.25, rng=0)
-    y = drop.forward(x)
+    y = to_numpy(drop.forward(x))
     assert set(np.unique(y)) == {0.0, 1 / 0.75}               # inverted dropout: survivors scaled by 1/(1-p)
     assert abs((y == 0).mean() - 0.25) < 0.02
     assert abs(y.mean() - 1.0) < 0.03                          # expectation preserved
     dy = randn(200, 50)
-    np.testing.assert_allclose(drop.backward(dy), dy * (y != 0) / 0.75, rtol=1e-14)   # same mask backward
+    np.testing.assert_allclose(to_numpy(drop.backward(dy)), to_numpy(dy) * (y != 0) / 0.75, rtol=1e-14)   # same mask
     drop.eval()
     assert drop.forward(x) is x and drop.backward(dy) is dy
     drop.train()
     assert Dropout(p=0.0).forward(x) is x
     assert Dropout(0.5, rng=0).forward(x.astype(np.float32)).dtype == np.float32
+    masks = [to_numpy(Dropout(0.5, rng=seed).forward(x)) for seed in (3, 3, 4)]
+    np.testing.assert_array_equal(masks[0], masks[1])                  # a seed fixes the mask ...
+    assert (masks[0] != masks[2]).any()                                # ... and another seed changes it
     for p in (-0.1, 1.0, 1.5):
         with pytest.raises(ValueError, match="p must be a probability in \\[0, 1\\)"):
             Dropout(p=p)
@@ -115,49 +150,51 @@ def test_linear_matches_torch():
     x, dy = randn(2, 4, 5), randn(2, 4, 3, seed=1)
     ref = torch.nn.Linear(5, 3).double()
     with torch.no_grad():
-        ref.weight.copy_(torch.from_numpy(layer.params["W"].T))
-        ref.bias.copy_(torch.from_numpy(layer.params["b"]))
-    xt = torch.from_numpy(x).requires_grad_()
+        ref.weight.copy_(torch.from_numpy(to_numpy(layer.params["W"]).T))
+        ref.bias.copy_(torch.from_numpy(to_numpy(layer.params["b"])))
+    xt = torch.from_numpy(to_numpy(x)).requires_grad_()
     yt = ref(xt)
-    yt.backward(torch.from_numpy(dy))
-    np.testing.assert_allclose(layer.forward(x), yt.detach().numpy(), rtol=1e-12, atol=1e-12)
+    yt.backward(torch.from_numpy(to_numpy(dy)))
+    np.testing.assert_allclose(to_numpy(layer.forward(x)), yt.detach().numpy(), rtol=1e-12, atol=1e-12)
     dx = layer.backward(dy)
-    np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(layer.grads["W"], ref.weight.grad.numpy().T, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(layer.grads["b"], ref.bias.grad.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(to_numpy(dx), xt.grad.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(to_numpy(layer.grads["W"]), ref.weight.grad.numpy().T, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(to_numpy(layer.grads["b"]), ref.bias.grad.numpy(), rtol=1e-12, atol=1e-12)
 
 
 def test_linear_init_like_torch():
     layer = Linear(16, 300, rng=0)
     bound = 1 / np.sqrt(16)
     for p in layer.params.values():
+        p = to_numpy(p)
         assert p.dtype == np.float32
         assert np.abs(p).max() <= bound and np.abs(p).max() > 0.9 * bound
-    np.testing.assert_array_equal(Linear(4, 3, rng=7).params["W"], Linear(4, 3, rng=7).params["W"])
+    np.testing.assert_array_equal(to_numpy(Linear(4, 3, rng=7).params["W"]), to_numpy(Linear(4, 3, rng=7).params["W"]))
 
 
 def test_embedding_matches_torch():
     layer = Embedding(7, 4, padding_idx=0, rng=0).astype(np.float64)
-    ids = np.array([[1, 2, 2, 0], [6, 2, 0, 0]])
+    ids = ids_of([[1, 2, 2, 0], [6, 2, 0, 0]])
     d_out = randn(2, 4, 4)
     ref = torch.nn.Embedding(7, 4, padding_idx=0).double()
     with torch.no_grad():
-        ref.weight.copy_(torch.from_numpy(layer.params["W"]))
-    out = ref(torch.from_numpy(ids))
-    out.backward(torch.from_numpy(d_out))
-    np.testing.assert_array_equal(layer.forward(ids), out.detach().numpy())
+        ref.weight.copy_(torch.from_numpy(to_numpy(layer.params["W"])))
+    out = ref(torch.from_numpy(to_numpy(ids)))
+    out.backward(torch.from_numpy(to_numpy(d_out)))
+    np.testing.assert_array_equal(to_numpy(layer.forward(ids)), out.detach().numpy())
     layer.backward(d_out)
-    np.testing.assert_allclose(layer.grads["W"], ref.weight.grad.numpy(), rtol=1e-12, atol=1e-12)
-    np.testing.assert_array_equal(layer.compute_mask(ids), ids != 0)
-    assert Embedding(7, 4, padding_idx=None).compute_mask(ids).all()
+    np.testing.assert_allclose(to_numpy(layer.grads["W"]), ref.weight.grad.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(to_numpy(layer.compute_mask(ids)), to_numpy(ids) != 0)
+    assert to_numpy(Embedding(7, 4, padding_idx=None).compute_mask(ids)).all()
 
 
 def test_embedding_small_int_dtypes_do_not_overflow():
     layer = Embedding(300, 200, padding_idx=None, rng=0)        # id * E = 59800 > 2**16
-    ids = np.array([[299, 1]], dtype=np.uint16)
+    ids = ids_of([[299, 1]], dtype=np.uint16)
     layer.forward(ids)
-    layer.backward(np.ones((1, 2, 200), np.float32))
-    assert layer.grads["W"][299].sum() == 200 and layer.grads["W"].sum() == 400
+    layer.backward(to_device(np.ones((1, 2, 200), np.float32)))
+    dW = to_numpy(layer.grads["W"])
+    assert dW[299].sum() == 200 and dW.sum() == 400
 
 
 # ------------------------------------------------------------ bad input
@@ -165,25 +202,25 @@ def test_embedding_small_int_dtypes_do_not_overflow():
 def test_embedding_rejects_out_of_range_ids():
     layer = Embedding(10, 4)
     with pytest.raises(IndexError, match=r"token id 10 at position \(1, 2\).*\[0, 10\)"):
-        layer.forward(np.array([[1, 2, 3], [4, 5, 10]]))
+        layer.forward(ids_of([[1, 2, 3], [4, 5, 10]]))
     with pytest.raises(IndexError, match=r"token id -1 at position \(0, 0\).*\[0, 10\)"):
-        layer.forward(np.array([[-1, 2, 3]]))
+        layer.forward(ids_of([[-1, 2, 3]]))
 
 
 def test_embedding_rejects_float_ids():
     with pytest.raises(TypeError, match="integer.*float64"):
-        Embedding(10, 4).forward(np.array([[1.0, 2.0]]))
+        Embedding(10, 4).forward(ids_of([[1.0, 2.0]]))
     with pytest.raises(ValueError, match="padding_idx"):
         Embedding(10, 4, padding_idx=10)
 
 
 def test_linear_rejects_wrong_last_dim():
     with pytest.raises(ValueError, match=r"in_features=3.*\(2, 5\)"):
-        Linear(3, 4).forward(np.zeros((2, 5), np.float32))
+        Linear(3, 4).forward(to_device(np.zeros((2, 5), np.float32)))
 
 
 def test_linear_rejects_dtype_mismatch():
     with pytest.raises(TypeError, match="float64.*float32"):
-        Linear(3, 4).forward(np.zeros((2, 3)))                 # float64 input, float32 layer
+        Linear(3, 4).forward(to_device(np.zeros((2, 3))))      # float64 input, float32 layer
     with pytest.raises(TypeError, match="float array"):
-        Linear(3, 4).forward(np.zeros((2, 3), np.int64))
+        Linear(3, 4).forward(to_device(np.zeros((2, 3), np.int64)))

@@ -1,0 +1,47 @@
+"""The fake device (fake_device.py) that lets CI without a GPU catch host/device mixing, and the run
+of the layer tests on it: the check that would otherwise wait for the next GPU."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fake_device import FAKE, DeviceArray
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_fake_device_refuses_to_mix_host_and_device_arrays():
+    d = FAKE.asarray(np.ones((2, 3)))                        # explicit copy: fine
+    assert isinstance(d + 1, DeviceArray) and isinstance(FAKE.tanh(d), DeviceArray)
+    assert isinstance(FAKE.zeros((2, 3)) @ FAKE.ones((3, 1)), DeviceArray)
+    for mix in (lambda: d + np.ones((2, 3)), lambda: d @ np.ones((3, 1)), lambda: FAKE.exp(np.ones(2)),
+                lambda: FAKE.concatenate([d, np.ones((2, 3))]), lambda: np.where(np.ones((2, 3)) > 0, d, d)):
+        with pytest.raises(TypeError, match="host and device arrays never mix implicitly"):
+            mix()
+    np.testing.assert_array_equal(FAKE.asnumpy(d), np.ones((2, 3)))
+    assert type(FAKE.asnumpy(d)) is np.ndarray and FAKE.get_array_module(d) is FAKE
+
+
+def test_gpu_check_script_skips_at_once_without_a_gpu(tmp_path):
+    (tmp_path / "nvidia-smi").write_text("#!/bin/sh\nexit 9\n")   # a driver tool that finds no GPU
+    (tmp_path / "nvidia-smi").chmod(0o755)
+    env = dict(os.environ, PATH=f"{tmp_path}:{os.environ['PATH']}", OUT=str(tmp_path / "out"))
+    p = subprocess.run(["bash", str(ROOT / "scripts" / "gpu_check.sh")], capture_output=True, text=True,
+                       env=env, timeout=10)
+    assert p.returncode == 0 and p.stdout.strip() == "no GPU: skipped", p.stdout + p.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.skipif(os.environ.get("MINIRNN_FAKE_DEVICE", "") not in ("", "0"), reason="already on it")
+def test_layer_tests_pass_on_the_fake_device():
+    """The layer, gradient-check and recurrent tests again, every array on the fake device."""
+    files = ["test_layers.py", "test_gradcheck.py", "test_recurrent_errors.py", "test_recurrent_gradcheck.py"]
+    env = dict(os.environ, MINIRNN_FAKE_DEVICE="1")
+    env.pop("MINIRNN_BACKEND", None)
+    p = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
+                        *[str(ROOT / "tests" / f) for f in files]], capture_output=True, text=True, env=env,
+                       cwd=ROOT, timeout=600)
+    assert p.returncode == 0, p.stdout[-4000:] + p.stderr[-2000:]
