@@ -18,6 +18,7 @@ To follow the arithmetic itself, number by number: python -m minirnn.cli.viz tra
 """
 import argparse
 import os
+import sys
 import time
 
 import numpy as np
@@ -25,7 +26,7 @@ import numpy as np
 from minirnn.viz import plots, figures as viz, grads as viz_grads
 from minirnn.apps import sentiment, tasks
 
-# ---------------------------------------------------------------- hyperparameters
+# %% hyperparameters
 OUT = "see_it_learn"          # folder for the PNG files
 CHECKPOINT = None             # a sentiment checkpoint (minirnn train ...); None = train a small model here
 SENTIMENT = dict(cell="lstm", num_words=2000, embed_dim=16, hidden=32, maxlen=100, epochs=3,
@@ -36,16 +37,19 @@ GRAD_T, GRAD_STEPS, CLIP = 50, 500, 1.0          # figure 3: sequence length, tr
 GATES_T, GATES_STEPS = 30, 500                   # figure 4
 MEMORY_T, MEMORY_STEPS = (10, 50), 1200          # figure 5 (the benchmark runs 10, 50, 100, 200)
 SEED = 0
+if os.environ.get("MINIRNN_TINY") == "1":       # the test suite's budget: every figure, in seconds
+    SENTIMENT.update(epochs=1, maxlen=30, hidden=8, embed_dim=8, num_words=300, limit=64)
+    GRAD_T, GRAD_STEPS, GATES_T, GATES_STEPS, MEMORY_T, MEMORY_STEPS = 8, 3, 8, 3, (5,), 3
 
 parser = argparse.ArgumentParser(description="Draw every picture of the recurrence into one folder.")
 parser.add_argument("--out", default=OUT)
 parser.add_argument("--checkpoint", default=CHECKPOINT)
-args = parser.parse_args()
+args = parser.parse_args([] if "ipykernel" in sys.modules else None)     # in Jupyter: the defaults above
 os.makedirs(args.out, exist_ok=True)
 written = []
 t_start = time.perf_counter()
 
-# ---------------------------------------------------------------- 1. a sentiment model and its training curves
+# %% 1. a sentiment model and its training curves
 if args.checkpoint:
     model, _, tokenizer, config, _, history = sentiment.load(args.checkpoint)
     print(f"loaded {args.checkpoint}: {config['cell']} after {len(history['loss'])} epochs")
@@ -62,18 +66,18 @@ written.append(viz_grads.plot_grad_norm_per_step(history, os.path.join(args.out,
                                                  clip_norm=config["clip_norm"],
                                                  title=f"{name} on IMDB: gradient norm per step"))
 
-# ---------------------------------------------------------------- 2. the hidden state, word by word
+# %% 2. the hidden state, word by word
 if config["bidirectional"]:
     print("skipping hidden.png: a bidirectional model has no state 'after word t'")
 else:
     written.append(viz.plot_hidden_states(model, tokenizer, REVIEW, os.path.join(args.out, "hidden.png")))
 
-# ---------------------------------------------------------------- 3. vanishing gradients: ||dL/dh_t|| against t
+# %% 3. vanishing gradients: ||dL/dh_t|| against t
 print(f"training SimpleRNN, LSTM and GRU on the adding problem (T={GRAD_T}), with and without clipping ...")
 panels = viz_grads.grad_norm_panels(T=GRAD_T, steps=GRAD_STEPS, clip_norm=CLIP, seed=SEED)
 written.append(viz_grads.plot_hidden_grad_norms(panels, os.path.join(args.out, "grads.png")))
 
-# ---------------------------------------------------------------- 4. inside an LSTM: gates and cell state
+# %% 4. inside an LSTM: gates and cell state
 lstm = tasks.train_adding("lstm", T=GATES_T, steps=GATES_STEPS, seed=SEED)["model"]
 x, y = tasks.adding_problem(1, GATES_T, rng=SEED + 1)                       # one sequence: (1, T, 2)
 marks = [int(t) for t in np.flatnonzero(x[0, :, 1])]                        # the two marked steps
@@ -82,7 +86,7 @@ written.append(viz.plot_lstm_gates(
     lstm.rnn, x, os.path.join(args.out, "gates.png"), labels=labels, marks=marks,
     title=f"Inside an LSTM on the adding problem: answer {lstm.predict(x)[0]:.2f}, true sum {y[0]:.2f}"))
 
-# ---------------------------------------------------------------- 5. who remembers across T steps?
+# %% 5. who remembers across T steps?
 rows = tasks.memory_sweep(("rnn", "lstm", "gru"), MEMORY_T, steps=MEMORY_STEPS, seed=SEED, target_mse=0.002)
 for r in rows:
     print(f"  adding problem  {r['cell']:<5} T={r['T']:<4} test MSE {r['mse']:.4f}  "
@@ -90,6 +94,7 @@ for r in rows:
 written.append(viz.plot_memory(rows, os.path.join(args.out, "memory.png"),
                                title=f"Adding problem: test MSE after at most {MEMORY_STEPS} steps"))
 
+# %% where the figures are
 print(f"\n{len(written)} figures in {os.path.abspath(args.out)} ({time.perf_counter() - t_start:.0f} s):")
 for path in written:
     print("  " + path)
