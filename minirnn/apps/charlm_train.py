@@ -179,9 +179,12 @@ def load_checkpoint(path):
 
 
 def find_checkpoint(path, which):
-    """A checkpoint file, or a run folder -> its latest (which="latest") or best (which="best") checkpoint."""
+    """A checkpoint file, or a run folder -> its latest (which="latest") or best (which="best") checkpoint.
+
+    A folder from before best checkpoints were kept has only the latest: that one, then."""
     if os.path.isdir(path):
-        path = os.path.join(path, CHECKPOINT if which == "latest" else BEST)
+        best, latest = os.path.join(path, BEST), os.path.join(path, CHECKPOINT)
+        path = best if which == "best" and (os.path.exists(best) or not os.path.exists(latest)) else latest
     return str(path)
 
 
