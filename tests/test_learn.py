@@ -27,7 +27,7 @@ def checked(tmp_path, text, name="mine.py"):
 # ---------------------------------------------------------------- minirnn gradcheck
 
 def test_gradcheck_command_all_cells_passes():
-    r = minirnn("gradcheck", "--cell", "all", "--mask")
+    r = minirnn("gradcheck", "--cell", "all", "--mask")          # end to end, in its own process
     assert r.returncode == 0, r.stdout + r.stderr
     rows = [line.split() for line in r.stdout.splitlines() if line.split()[:1] in (["rnn"], ["lstm"], ["gru"])]
     # x, h0, Wx, Wh, b | x, h0, c0, Wx, Wh, b | x, h0, Wx, Wh, b, bhn
@@ -37,12 +37,12 @@ def test_gradcheck_command_all_cells_passes():
     assert r.stdout.strip().endswith("17 checked, 0 failed") and "tolerance 1e-06" in r.stdout
 
 
-def test_gradcheck_command_stacked_bidirectional_masked_against_torch():
+def test_gradcheck_command_stacked_bidirectional_masked_against_torch(capsys):
     pytest.importorskip("torch")
-    r = minirnn("gradcheck", "--cell", "gru", "--layers", "2", "--bidirectional", "--mask", "--torch")
-    assert r.returncode == 0, r.stdout + r.stderr
-    assert "bhn_l1_reverse" in r.stdout and "torch dweight_hh_l1_reverse" in r.stdout
-    assert "torch dh0" in r.stdout and "FAIL" not in r.stdout
+    assert cli.main(["gradcheck", "--cell", "gru", "--layers", "2", "--bidirectional", "--mask", "--torch"]) == 0
+    out = capsys.readouterr().out
+    assert "bhn_l1_reverse" in out and "torch dweight_hh_l1_reverse" in out
+    assert "torch dh0" in out and "FAIL" not in out and out.strip().endswith("38 checked, 0 failed")
 
 
 def test_gradcheck_command_fails_on_a_wrong_gradient(monkeypatch, capsys):
