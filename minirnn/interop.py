@@ -84,7 +84,7 @@ def copy_from_torch(layer, module):
         for name in layer.params:
             base, rest = name.split("_", 1)
             sfx = "_" + rest
-            zeros = np.zeros(layer.gates * H, dtype)
+            zeros = np.zeros(layer.num_gates * H, dtype)
             b_ih, b_hh = sd.get("bias_ih" + sfx, zeros), sd.get("bias_hh" + sfx, zeros)   # bias=False: zeros
             if base == "Wx":
                 new[name] = sd["weight_ih" + sfx].T

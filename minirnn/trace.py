@@ -7,15 +7,19 @@ input; the loss is the mean squared error of every output against a random targe
 
     L = mean over b, t, j of (h_t[b, j] - y_t[b, j])^2
 
-Every number printed comes from the engine itself: run_steps() calls the cell's real
-*_step_forward function once per step and reads the gates from the cache it returns;
-the backward pass calls the real *_step_backward functions in reverse time. The only sums done
-here are the weight gradients, one step at a time, exactly as BPTT defines them,
+The states, gates and gradients printed come from the engine itself: run_steps() calls the
+cell's real *_step_forward function once per step and reads the gates from the StepCache it
+returns; the backward pass calls the real *_step_backward functions in reverse time. Computed
+here, for display only: x_t W_x + b and a_t (the same products the step makes), and the weight
+gradients, summed one step at a time exactly as BPTT defines them,
 
     dW_x = sum_t x_t^T da_t      dW_h = sum_t h_{t-1}^T da_t      db = sum_t sum_b da_t
 
 and at the end they are compared with layer.grads after the layer's own layer.backward().
 Time steps are numbered as in the math: x_1 .. x_T, h_0 is the initial state.
+h_t reaches the loss along two paths, its output out_t and the next step; the backward trace
+prints each path's share apart from the total:
+    dL/dh_t (total)  =  dL/dout_t  +  dL/dh_t via step t+1
 """
 import sys
 
@@ -38,7 +42,7 @@ def run_steps(layer, x):
     Returns a list of T dicts, one per step t (0-based), with host copies of:
         "x" (B, E), "xw" (B, G*H) = x_t W_x + b, "h_prev" (B, H), "h" (B, H), "cache",
         and what the cell computed inside the step, read from its cache:
-        LSTM: "c_prev", "c" (B, H) and "i", "f", "g", "o" (B, H) each;  GRU: "r", "z", "n", "hn" (B, H).
+        LSTM: "c_prev", "c" (B, H) and "i", "f", "g", "o" (B, H) each;  GRU: "r", "z", "n", "hWn" (B, H).
     """
     if layer.num_layers != 1 or layer.bidirectional:
         raise ValueError(f"run_steps: needs a one-layer, one-direction layer, got {layer!r}")
@@ -56,15 +60,14 @@ def run_steps(layer, x):
         if isinstance(layer, LSTM):
             s["c_prev"] = c
             h, c, cache = lstm_step_forward(xw, h, c, p["Wh"])
-            gates = cache[2]                                       # cache = (h_prev, c_prev, gates [i, f, g, o], tanh_c, Wh, m)
-            for k, name in enumerate("ifgo"):
-                s[name] = gates[:, k * H:(k + 1) * H]
+            for k, name in enumerate("ifgo"):                      # cache.gates: [i, f, g, o] (B, 4H)
+                s[name] = cache.gates[:, k * H:(k + 1) * H]
             s["c"] = c
         elif isinstance(layer, GRU):
             h, cache = gru_step_forward(xw, h, p["Wh"], p["bhn"])
-            gates, s["hn"] = cache[1], cache[2]                    # cache = (h_prev, gates [r, z, n], hn, Wh, m)
-            for k, name in enumerate("rzn"):
-                s[name] = gates[:, k * H:(k + 1) * H]
+            s["hWn"] = cache.hWn                                   # h_{t-1} W_hn + b_hn
+            for k, name in enumerate("rzn"):                       # cache.gates: [r, z, n] (B, 3H)
+                s[name] = cache.gates[:, k * H:(k + 1) * H]
         else:
             h, cache = rnn_step_forward(xw, h, p["Wh"], None, layer.nonlinearity)
         s.update(h=h, cache=cache)
@@ -76,9 +79,10 @@ def backward_steps(layer, steps, d_out, dh_T=None):
     """BPTT over the steps from run_steps, calling the real *_step_backward in reverse time.
 
     d_out: (B, T, H) dL/dout; dh_T: (B, H) dL/dh_T from outside, or None.
-    Adds to each step dict "dh" (B, H) (dL/dh_t, both paths summed), "da" (B, G*H) (dL/da_t, for the
-    GRU "dxw" and "dhw"), "dh_prev" (B, H) (for the LSTM also "dc", "dc_prev"), and the running weight
-    gradients "acc" (a dict like layer.grads). Returns the final grads dict and dL/dh_0.
+    Adds to each step dict "dh" (B, H) (dL/dh_t, total: both paths summed), "da" (B, G*H) (dL/da_t;
+    for the GRU also "dxw" and "dhh"), "dh_prev" (B, H) (dL/dh_{t-1} via this step only; for the LSTM
+    also "dc", "dc_prev"), and the running weight gradients "acc" (a dict like layer.grads).
+    Returns the final grads dict and dL/dh_0.
     """
     p = layer._params_of(0, 0)
     xp = array_module(p["Wh"])
@@ -95,17 +99,17 @@ def backward_steps(layer, steps, d_out, dh_T=None):
             s["dc"] = dc_next
             da, dh_next, dc_next = lstm_step_backward(dh, dc_next, s["cache"])
             s["dc_prev"] = dc_next
-            dxw = dhw = da
+            dxw = dhh = da
         elif isinstance(layer, GRU):
-            dxw, dhw, dh_next = gru_step_backward(dh, s["cache"])
-            s["dxw"], s["dhw"] = dxw, dhw
-            grads["bhn"] += dhw[:, 2 * H:].sum(axis=0)             # backprop through + b_hn
+            dxw, dhh, dh_next = gru_step_backward(dh, s["cache"])
+            s["dxw"], s["dhh"] = dxw, dhh
+            grads["bhn"] += dhh[:, 2 * H:].sum(axis=0)             # backprop through + b_hn
         else:
             da, dh_next = rnn_step_backward(dh, s["cache"])
-            dxw = dhw = da
+            dxw = dhh = da
         s["da"], s["dh_prev"] = dxw, dh_next
         grads["Wx"] += s["x"].T @ dxw                              # backprop through x_t W_x: (E, B) @ (B, G*H)
-        grads["Wh"] += s["h_prev"].T @ dhw                         # backprop through h_{t-1} W_h: (H, B) @ (B, G*H)
+        grads["Wh"] += s["h_prev"].T @ dhh                         # backprop through h_{t-1} W_h: (H, B) @ (B, G*H)
         grads["b"] += dxw.sum(axis=0)                              # backprop through + b: (B, G*H) -> (G*H,)
         s["acc"] = {k: v.copy() for k, v in grads.items()}
     return grads, dh_next
@@ -125,11 +129,11 @@ def _line(write, name, eq, a):
 
 
 FORWARD_EQUATIONS = {
-    "rnn": ["a_t = x_t W_xh + h_{t-1} W_hh + b", "h_t = tanh(a_t)"],
+    "rnn": ["a_t = x_t W_x + h_{t-1} W_h + b", "h_t = tanh(a_t)"],
     "lstm": ["a_t = x_t W_x + h_{t-1} W_h + b  (4 blocks i, f, g, o)", "i_t = sigmoid(a_i)   f_t = sigmoid(a_f)",
-             "g_t = tanh(a_g)      o_t = sigmoid(a_o)", "c_t = f_t * c_{t-1} + i_t * g_t", "h_t = o_t * tanh(c_t)"],
-    "gru": ["r_t = sigmoid(x_t W_xr + h_{t-1} W_hr + b_r)", "z_t = sigmoid(x_t W_xz + h_{t-1} W_hz + b_z)",
-            "n_t = tanh(x_t W_xn + b_xn + r_t * (h_{t-1} W_hn + b_hn))", "h_t = (1 - z_t) * n_t + z_t * h_{t-1}"],
+             "g_t = tanh(a_g)      o_t = sigmoid(a_o)", "c_t = f_t c_{t-1} + i_t g_t", "h_t = o_t tanh(c_t)"],
+    "gru": ["r_t = sigmoid(x_t W_xr + b_r + h_{t-1} W_hr)", "z_t = sigmoid(x_t W_xz + b_z + h_{t-1} W_hz)",
+            "n_t = tanh(x_t W_xn + b_xn + r_t (h_{t-1} W_hn + b_hn))", "h_t = (1 - z_t) n_t + z_t h_{t-1}"],
 }
 
 
@@ -141,7 +145,7 @@ def _print_forward_step(write, cell, s, t, H, Wh, nonlinearity):
         _line(write, f"c_{t - 1}", "", s["c_prev"])
     _line(write, f"x_{t} W_x + b", "", s["xw"])
     if cell == "rnn":
-        _line(write, f"a_{t}", f"x_{t} W_xh + b + h_{t - 1} W_hh", s["xw"] + s["h_prev"] @ Wh)
+        _line(write, f"a_{t}", f"x_{t} W_x + b + h_{t - 1} W_h", s["xw"] + s["h_prev"] @ Wh)
         _line(write, f"h_{t}", f"{nonlinearity}(a_{t})", s["h"])
     elif cell == "lstm":
         _line(write, f"a_{t}", f"x_{t} W_x + b + h_{t - 1} W_h", s["xw"] + s["h_prev"] @ Wh)
@@ -149,35 +153,36 @@ def _print_forward_step(write, cell, s, t, H, Wh, nonlinearity):
         _line(write, f"f_{t}", "sigmoid(a_f)   forget gate", s["f"])
         _line(write, f"g_{t}", "tanh(a_g)      candidate", s["g"])
         _line(write, f"o_{t}", "sigmoid(a_o)   output gate", s["o"])
-        _line(write, f"c_{t}", f"f_{t} * c_{t - 1} + i_{t} * g_{t}", s["c"])
-        _line(write, f"h_{t}", f"o_{t} * tanh(c_{t})", s["h"])
+        _line(write, f"c_{t}", f"f_{t} c_{t - 1} + i_{t} g_{t}", s["c"])
+        _line(write, f"h_{t}", f"o_{t} tanh(c_{t})", s["h"])
     else:
         _line(write, f"h_{t - 1} W_h", "", s["h_prev"] @ Wh)
         _line(write, f"r_{t}", "sigmoid(.. r block ..)  reset", s["r"])
         _line(write, f"z_{t}", "sigmoid(.. z block ..)  update", s["z"])
-        _line(write, f"hn_{t}", f"h_{t - 1} W_hn + b_hn", s["hn"])
-        _line(write, f"n_{t}", f"tanh(x W_xn + b_xn + r_{t} * hn_{t})", s["n"])
-        _line(write, f"h_{t}", f"(1 - z_{t}) * n_{t} + z_{t} * h_{t - 1}", s["h"])
+        _line(write, f"hW_n,{t}", f"h_{t - 1} W_hn + b_hn", s["hWn"])
+        _line(write, f"n_{t}", f"tanh(x W_xn + b_xn + r_{t} hW_n,{t})", s["n"])
+        _line(write, f"h_{t}", f"(1 - z_{t}) n_{t} + z_{t} h_{t - 1}", s["h"])
 
 
 def _print_backward_step(write, cell, s, t, H, last):
     write(f"\n-- step t = {t} (backward)")
-    later = f"dL/dh_{t} from step {t + 1}" if not last else "0 (no step after T)"
-    _line(write, f"dL/dh_{t}", f"dL/dout_{t} + {later}", s["dh"])
+    later = f"dL/dh_{t} via step {t + 1}" if not last else "0 (no step after T)"
+    _line(write, f"dL/dh_{t} (total)", f"dL/dout_{t} + {later}", s["dh"])
     if cell == "rnn":
         _line(write, f"dL/da_{t}", f"dL/dh_{t} * (1 - h_{t}^2)", s["da"])
-        _line(write, f"dL/dh_{t - 1}", f"dL/da_{t} W_hh^T", s["dh_prev"])
+        _line(write, f"dL/dh_{t - 1} via step {t}", f"dL/da_{t} W_h^T", s["dh_prev"])
     elif cell == "lstm":
-        _line(write, f"dL/dc_{t}", f"from step {t + 1}" if not last else "0 (no step after T)", s["dc"])
+        _line(write, f"dL/dc_{t} via step {t + 1}", "" if not last else "0 (no step after T)", s["dc"])
         for k, (name, why) in enumerate((("i", "input"), ("f", "forget"), ("g", "candidate"), ("o", "output"))):
             _line(write, f"dL/da_{name},{t}", f"{why} gate, before its nonlinearity", s["da"][:, k * H:(k + 1) * H])
-        _line(write, f"dL/dc_{t - 1}", f"(dL/dc_{t} + dL/dh_{t} o_{t} (1 - tanh^2 c_{t})) * f_{t}", s["dc_prev"])
-        _line(write, f"dL/dh_{t - 1}", f"dL/da_{t} W_h^T", s["dh_prev"])
+        _line(write, f"dL/dc_{t - 1} via step {t}", f"(dL/dc_{t} + dL/dh_{t} o_{t} (1 - tanh^2 c_{t})) f_{t}",
+              s["dc_prev"])
+        _line(write, f"dL/dh_{t - 1} via step {t}", f"dL/da_{t} W_h^T", s["dh_prev"])
     else:
         for k, (name, why) in enumerate((("r", "reset"), ("z", "update"), ("n", "candidate"))):
             _line(write, f"dL/da_{name},{t}", f"{why}, before its nonlinearity", s["dxw"][:, k * H:(k + 1) * H])
-        _line(write, f"dL/dhn_{t}", f"dL/da_n,{t} * r_{t}", s["dhw"][:, 2 * H:])
-        _line(write, f"dL/dh_{t - 1}", f"dL/dh_{t} z_{t} + [da_r, da_z, dhn] W_h^T", s["dh_prev"])
+        _line(write, f"dL/dhW_n,{t}", f"dL/da_n,{t} r_{t}", s["dhh"][:, 2 * H:])
+        _line(write, f"dL/dh_{t - 1} via step {t}", f"dL/dh_{t} z_{t} + [da_r, da_z, dhW_n] W_h^T", s["dh_prev"])
     da = f"dL/da_{t}" if cell != "gru" else f"dL/d(x W_x + b)_{t}"
     write(f"  weight gradients summed over steps {t}..T:")
     _line(write, "  dW_x", f"dW_x + x_{t}^T {da}", s["acc"]["Wx"])
@@ -185,7 +190,7 @@ def _print_backward_step(write, cell, s, t, H, last):
           s["acc"]["Wh"])
     _line(write, "  db", f"db + sum_b {da}", s["acc"]["b"])
     if cell == "gru":
-        _line(write, "  db_hn", f"db_hn + sum_b dL/dhn_{t}", s["acc"]["bhn"])
+        _line(write, "  db_hn", f"db_hn + sum_b dL/dhW_n,{t}", s["acc"]["bhn"])
 
 
 def trace(cell="rnn", steps=3, hidden=2, input_size=2, batch=1, seed=0, write=print):
@@ -229,7 +234,7 @@ def trace(cell="rnn", steps=3, hidden=2, input_size=2, batch=1, seed=0, write=pr
     grads, d_h0 = backward_steps(layer, st, d_out)
     for t in reversed(range(1, steps + 1)):
         _print_backward_step(write, cell, st[t - 1], t, H, last=t == steps)
-    _line(write, "dL/dh_0", "", d_h0)
+    _line(write, "dL/dh_0 (total)", "via step 1: h_0 feeds nothing else", d_h0)
 
     # The same with the layer's own forward and backward: the numbers must agree.
     layer_out, _ = layer.forward(x)

@@ -39,8 +39,8 @@ def test_gradcheck_catches_a_broken_lstm(monkeypatch):
 
     real = lstm.lstm_step_backward
 
-    def broken(dh, dc, cache, da_out=None):
-        da, dh_prev, dc_prev = real(dh, dc, cache, da_out)
+    def broken(dh, dc, cache):
+        da, dh_prev, dc_prev = real(dh, dc, cache)
         H = dh.shape[1]
         da[:, H:2 * H] *= 0.9
         return da, dh_prev, dc_prev
