@@ -42,8 +42,8 @@ def _sigmoid_in_loss(layer):
 def loss_and_grad(model, loss_fn, x, y, **kwargs):
     """Forward, loss, backward on one batch: the one place every model's gradients are made.
 
-    out = model.forward(x, **kwargs);  loss, d_out = loss_fn(out, y);  model.backward(d_out)
-    fills every layer's grads. Returns (loss, out).
+    model.forward(x, **kwargs) gives the output, loss_fn(output, y) the loss L and dL/doutput, and
+    model.backward(dL/doutput) fills every layer's grads. Returns (loss, output).
     """
     out = model.forward(x, **kwargs)
     loss, d_out = loss_fn(out, y)                                   # L and dL/dout
@@ -101,6 +101,7 @@ class Sequential(LayerStack):
             raise ValueError("Sequential needs at least one layer")
         self.layers = list(layers)
         self.optimizer, self.loss_name, self.clip_norm = None, None, None
+        self.best = None                    # after fit with validation: the best epoch (see fit)
 
     # -- forward and backward ----------------------------------------------------------------------
     def _reads_sequence(self, i):
@@ -191,10 +192,18 @@ class Sequential(LayerStack):
         """True when the final Dense's sigmoid is folded into the loss (bce_with_logits on its logit)."""
         return self.loss_name == "binary_crossentropy" and _sigmoid_in_loss(self.layers[-1])
 
-    def fit(self, x, y, epochs=1, batch_size=32, validation_data=None, shuffle=True, seed=0, verbose=True,
-            initial_epoch=0, history=None, on_epoch_end=None, lr_schedule=None):
+    def fit(self, x, y, epochs=1, batch_size=32, validation_data=None, validation_split=0.0,
+            restore_best_weights=False, shuffle=True, seed=0, verbose=True, initial_epoch=0, history=None,
+            on_epoch_end=None, lr_schedule=None, best=None):
         """Train. x (N, ...) and y (N,) as NumPy arrays; they move to the device once.
 
+        validation_split: hold out this fraction of (x, y), drawn at random with `seed`, and score
+            it after every epoch (Keras' validation_split, but a random draw, since data sets such
+            as IMDB come sorted by label). Ignored when validation_data is given.
+        restore_best_weights: at the end, put back the weights of the epoch with the best
+            validation accuracy (Keras' EarlyStopping(restore_best_weights=True), without stopping).
+            self.best holds {"epoch" (from 1), "val_accuracy", "params"} of that epoch all along;
+            best= passes it in when resuming.
         Returns history: {"loss", "accuracy", "val_loss", "val_accuracy", "seconds"} per epoch,
         and "grad_norm" per step. on_epoch_end(model, epoch, history) runs after each epoch
         (the CLI saves its checkpoint there). lr_schedule(epoch) -> learning rate, if given, sets the
@@ -208,7 +217,16 @@ class Sequential(LayerStack):
         x, y = np.asarray(x), np.asarray(y)
         if len(x) != len(y):
             raise ValueError(f"fit: x and y must have the same length, got {len(x)} and {len(y)}")
+        if int(batch_size) < 1 or int(epochs) < 0:
+            raise ValueError(f"fit: batch_size must be >= 1 and epochs >= 0, got {batch_size} and {epochs}")
+        if validation_data is None and validation_split:
+            x, y, validation_data = split_validation(x, y, validation_split, seed)
+        if restore_best_weights and validation_data is None:
+            raise ValueError("fit: restore_best_weights needs validation_data or a validation_split")
+        if len(x) == 0:
+            raise ValueError("fit: no training samples")
         history = history or {k: [] for k in ("loss", "accuracy", "val_loss", "val_accuracy", "seconds", "grad_norm")}
+        self.best = best
         x_dev, y_dev = to_device(x), to_device(y)                  # to the device once, not per batch
         for epoch in range(initial_epoch, epochs):
             rng = np.random.default_rng([seed, epoch])
@@ -238,8 +256,13 @@ class Sequential(LayerStack):
                 if verbose:
                     bar.write(f"epoch {epoch + 1}: loss {total / seen:.4f} acc {correct / seen:.4f} "
                               f"val_loss {val['loss']:.4f} val_acc {val['accuracy']:.4f}")
+                if self.best is None or val["accuracy"] > self.best["val_accuracy"]:   # the first best stays
+                    self.best = {"epoch": epoch + 1, "val_accuracy": val["accuracy"],
+                                 "params": {k: to_numpy(v).copy() for k, v in self.params.items()}}
             if on_epoch_end is not None:
                 on_epoch_end(self, epoch, history)
+        if restore_best_weights and self.best is not None:
+            self.load_params(self.best["params"])
         return history
 
     def evaluate(self, x, y, batch_size=256):
@@ -267,6 +290,19 @@ class Sequential(LayerStack):
     def summary(self):
         lines = [f"{i:>2}  {layer!r:<50} {layer.num_params():>10,d}" for i, layer in enumerate(self.layers)]
         return "\n".join(lines + [f"    {'total parameters':<50} {self.num_params():>10,d}"])
+
+
+def split_validation(x, y, fraction, seed=0):
+    """Hold out a random `fraction` of (x, y), drawn with `seed`. Returns x_fit, y_fit, (x_val, y_val)."""
+    if not 0 < fraction < 1:
+        raise ValueError(f"fit: validation_split must be in (0, 1), got {fraction}")
+    n_val = int(len(x) * fraction)
+    if n_val < 1 or n_val >= len(x):
+        raise ValueError(f"fit: validation_split {fraction} of {len(x)} samples leaves "
+                         f"{n_val} for validation and {len(x) - n_val} for training; both need at least 1")
+    order = np.random.default_rng(seed).permutation(len(x))
+    val, keep = order[:n_val], order[n_val:]
+    return x[keep], y[keep], (x[val], y[val])
 
 
 def train_step(model, x, y):

@@ -2,41 +2,34 @@
 
     python scripts/update_readme_lines.py        # rewrites README.md in place, prints what changed
 
-Each table row names a function (`lstm_cell_forward`, or `Adam.step` for a method) and a
-`path.py:line`; this finds where that function is defined now and fixes the number.
+Each table row gives an equation, the line of code that computes it (in backticks) and
+`path.py:line`. This finds the one line of that file holding the code and fixes the number.
 tests/test_readme.py fails when a number is stale.
 """
-import re
+import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-ROW = re.compile(r"^(\|.*\|\s*`([\w.]+)`\s*\|\s*\[?`?([\w/]+\.py):)(\d+)")
-
-
-def find(path, function):
-    lines = (ROOT / path).read_text().splitlines()
-    *cls, name = function.split(".")
-    start = 0
-    if cls:                                            # a method: look inside its class only
-        start = next(i for i, l in enumerate(lines) if re.match(rf"class {cls[0]}\b", l))
-    for i in range(start, len(lines)):
-        if re.match(rf"\s*def {name}\(", lines[i]):
-            return i + 1
-    raise SystemExit(f"{function} not found in {path}")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from test_readme import ROOT, code_part, parse_row  # noqa: E402
 
 
 def main():
     readme = ROOT / "README.md"
-    out = []
+    out, problems = [], []
     for line in readme.read_text().splitlines():
-        m = ROW.match(line)
-        if m:
-            new = find(m.group(3), m.group(2))
-            if new != int(m.group(4)):
-                print(f"{m.group(2)}: {m.group(3)}:{m.group(4)} -> {new}")
-            line = m.group(1) + str(new) + line[m.end():]
+        row = parse_row(line)
+        if row:
+            code, path, old = row
+            hits = [i + 1 for i, l in enumerate((ROOT / path).read_text().splitlines()) if code in code_part(l)]
+            if len(hits) != 1:
+                problems.append(f"{path}: `{code}` is on {len(hits)} lines {hits[:5]}, not exactly one")
+            elif hits[0] != old:
+                print(f"{path}:{old} -> {hits[0]}   {code}")
+                line = line.replace(f"`{path}:{old}`", f"`{path}:{hits[0]}`")
         out.append(line)
     readme.write_text("\n".join(out) + "\n")
+    if problems:
+        raise SystemExit("\n".join(problems))
 
 
 if __name__ == "__main__":
