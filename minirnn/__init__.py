@@ -11,8 +11,11 @@ Notation, used in every file, docstring and shape comment:
     4H  the LSTM's four gate blocks side by side, in PyTorch's order i, f, g, o
     3H  the GRU's three gate blocks side by side, in PyTorch's order r, z, n
 
-Math uses row vectors, as in the README: h_t = tanh(x_t W_xh + h_{t-1} W_hh + b),
-so W_xh is (E, H), W_hh is (H, H) and a batch of steps is (B, E) @ (E, H) -> (B, H).
+Math uses row vectors, as in the README: h_t = tanh(x_t W_x + h_{t-1} W_h + b),
+so W_x is (E, H), W_h is (H, H) and a batch of steps is (B, E) @ (E, H) -> (B, H).
+Every cell uses the same names: W_x (E, G*H) and W_h (H, G*H), written Wx and Wh in code (G = 1,
+4 or 3 gate blocks), and one bias b; an output layer y_t = h_t W_y + b_y is a Linear.
+PyTorch's weight_ih is W_x^T, weight_hh is W_h^T, and its b_ih + b_hh is b.
 Inputs are batch-first: x is (B, T, E). A mask is (B, T) of 0/1 (or bool): 1 for a real
 step, 0 for padding.
 """

@@ -188,11 +188,11 @@ class _Recurrent(Layer):
 
 
 class RNN(_Recurrent):
-    """Stacked, optionally bidirectional simple RNN: h_t = tanh(x_t W_xh + h_{t-1} W_hh + b). See rnn.py.
+    """Stacked, optionally bidirectional simple RNN: h_t = tanh(x_t W_x + h_{t-1} W_h + b). See rnn.py.
 
     RNN(input_size, hidden_size, num_layers=1, bidirectional=False, nonlinearity="tanh",
         orthogonal=False, rng=None, dtype=np.float32)
-    orthogonal: draw W_hh as a random orthogonal matrix instead of U(-1/sqrt(H), 1/sqrt(H)).
+    orthogonal: draw W_h as a random orthogonal matrix instead of U(-1/sqrt(H), 1/sqrt(H)).
     """
     num_gates = 1
 

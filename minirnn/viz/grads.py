@@ -114,7 +114,7 @@ def grad_norm_panels(T=50, steps=300, hidden=32, batch_size=64, clip_norm=1.0, l
     and (from the same initial weights) with clip_norm. Returns {panel title: {cell name: norms (T,)}}.
 
     The clipped panel also scales the series as the clipping does (hidden_grad_norms's clip_norm).
-    The first panel adds an exploding case: a SimpleRNN whose W_hh is 2 x an orthogonal matrix (the
+    The first panel adds an exploding case: a SimpleRNN whose W_h is 2 x an orthogonal matrix (the
     backward signal roughly doubles per step while the units are not saturated), with and without
     clipping: clipping scales the whole series down, it does not change its shape.
     A run whose loss becomes NaN/Inf is drawn as missing, labelled "(diverged)".
@@ -135,8 +135,8 @@ def grad_norm_panels(T=50, steps=300, hidden=32, batch_size=64, clip_norm=1.0, l
             except ValueError:                                     # mse refuses NaN/Inf: training diverged
                 panel[name + " (diverged)"] = np.full(T, np.nan)
     exploding = AddingModel("rnn", hidden, seed, orthogonal=True)
-    exploding.rnn.params["Wh_l0"] *= 2.0                           # every singular value of W_hh is 2
-    init["SimpleRNN, W_hh = 2 x orthogonal"] = adding_grad_norms(exploding, x, y)
+    exploding.rnn.params["Wh_l0"] *= 2.0                           # every singular value of W_h is 2
+    init["SimpleRNN, W_h = 2 x orthogonal"] = adding_grad_norms(exploding, x, y)
     init[f"the same, clipped to norm {clip_norm:g}"] = adding_grad_norms(exploding, x, y, clip_norm=clip_norm)
     return {"at initialisation": init,
             f"after {steps} Adam steps (lr {lr:g}), no clipping": plain,
