@@ -14,7 +14,7 @@ in rnn.py, lstm.py or gru.py that it replaces (see the equations there and at th
     lstm_cell_forward(xw, hh, c_prev) -> (h, c, gates, tanh_c)      kernels/lstm_cell.cu
     lstm_cell_backward(dh, dc, c_prev, gates, tanh_c) -> (da, dc_prev)
     gru_cell_forward(xw, hh, bhn, h_prev) -> (h, gates, hn)         kernels/gru_cell.cu
-    gru_cell_backward(dh, h_prev, gates, hn) -> (dxw, dhh, dh_prev_direct)
+    gru_cell_backward(dh, h_prev, gates, hWn) -> (dxw, dhh, dh_prev_direct)
 
 How a kernel runs: the .cu text is read from disk, compiled once by NVRTC through
 cupy.RawModule, and cached; each call allocates its outputs and launches ceil(B*H / 256) blocks
@@ -183,15 +183,15 @@ def gru_cell_forward(xw, hh, bhn, h_prev):
     return h, gates, hn
 
 
-def gru_cell_backward(dh, h_prev, gates, hn):
-    """dh, h_prev: (B, H), gates: (B, 3H), hn: (B, H) -> dxw (B, 3H), dhh (B, 3H), dh_prev_direct (B, H)."""
+def gru_cell_backward(dh, h_prev, gates, hWn):
+    """dh, h_prev: (B, H), gates: (B, 3H), hWn (the forward's hn, h_prev W_hn + b_hn): (B, H) -> dxw (B, 3H), dhh (B, 3H), dh_prev_direct (B, H)."""
     where = "fused.gru_cell_backward"
-    dh, h_prev, gates, hn = _inputs(where, dh, h_prev, gates, hn)
+    dh, h_prev, gates, hWn = _inputs(where, dh, h_prev, gates, hWn)
     B, H = dh.shape
     _check_shape(where, "h_prev", h_prev, (B, H))
-    _check_shape(where, "hn", hn, (B, H))
+    _check_shape(where, "hWn", hWn, (B, H))
     _check_shape(where, "gates", gates, (B, 3 * H))
     dxw, dhh = (_empty((B, 3 * H), dh.dtype) for _ in range(2))
     dh_prev_direct = _empty((B, H), dh.dtype)
-    _launch("gru_cell.cu", "gru_cell_backward", B, H, dh, h_prev, gates, hn, dxw, dhh, dh_prev_direct)
+    _launch("gru_cell.cu", "gru_cell_backward", B, H, dh, h_prev, gates, hWn, dxw, dhh, dh_prev_direct)
     return dxw, dhh, dh_prev_direct
