@@ -101,12 +101,12 @@ def gru_step_backward(dh, cache):
     dh: (B, H)  dL/dh_t (from this step's output and from step t+1)
     Returns dxw (B, 3H) = dL/d(x_t W_x + b), dhh (B, 3H) = dL/d(h_{t-1} W_h), and dh_prev (B, H).
     """
-    h_prev, gates, hWn, Wh_T, m = cache
+    m = cache.m
     if m is not None:
         dh_skip = (1 - m) * dh                      # backprop through the mask: padding passes dh to h_{t-1} ...
         dh = m * dh                                 # ... real steps pass it to the cell
-    dxw, dhh, dh_prev = gru_cell_backward(dh, h_prev, gates, hWn)
-    dh_prev += dhh @ Wh_T                           # backprop through h_{t-1} W_h: (B, 3H) @ (3H, H) -> (B, H)
+    dxw, dhh, dh_prev = gru_cell_backward(dh, cache.h_prev, cache.gates, cache.hWn)
+    dh_prev += dhh @ cache.Wh_T                           # backprop through h_{t-1} W_h: (B, 3H) @ (3H, H) -> (B, H)
     if m is not None:
         dh_prev += dh_skip
     return dxw, dhh, dh_prev
@@ -146,7 +146,7 @@ def gru_backward(d_out, dh_T, cache):
     Returns dx (B, T, E), dh0 (B, H), and grads
     {"Wx": (E, 3H), "Wh": (H, 3H), "b": (3H,), "bhn": (H,)}.
     """
-    x, hs, ms, Wx, steps = cache
+    x, hs, ms, Wx, steps = cache.x, cache.hs, cache.ms, cache.Wx, cache.steps
     xp = array_module(d_out)
     T, B, H = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
     d_out = d_out.transpose(1, 0, 2)                   # time-major: (B, T, H) -> (T, B, H)

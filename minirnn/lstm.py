@@ -108,12 +108,12 @@ def lstm_step_backward(dh, dc, cache):
     dc: (B, H)  dL/dc_t (from step t+1)
     Returns da (B, 4H) = dL/da_t (also dL/d(x_t W_x + b)), dh_prev (B, H) and dc_prev (B, H).
     """
-    c_prev, gates, tanh_c, Wh_T, m = cache
+    m = cache.m
     if m is not None:
         dh_skip, dc_skip = (1 - m) * dh, (1 - m) * dc   # backprop through the mask: padding passes dh, dc back ...
         dh, dc = m * dh, m * dc                         # ... real steps pass them to the cell
-    da, dc_prev = lstm_cell_backward(dh, dc, c_prev, gates, tanh_c)
-    dh_prev = da @ Wh_T                             # backprop through h_{t-1} W_h: (B, 4H) @ (4H, H) -> (B, H)
+    da, dc_prev = lstm_cell_backward(dh, dc, cache.c_prev, cache.gates, cache.tanh_c)
+    dh_prev = da @ cache.Wh_T                             # backprop through h_{t-1} W_h: (B, 4H) @ (4H, H) -> (B, H)
     if m is not None:
         dh_prev += dh_skip
         dc_prev += dc_skip
@@ -154,7 +154,7 @@ def lstm_backward(d_out, dh_T, dc_T, cache):
     dh_T, dc_T: (B, H) dL/dh_T and dL/dc_T from whatever used the final states, or None
     Returns dx (B, T, E), dh0 (B, H), dc0 (B, H), and grads {"Wx": (E, 4H), "Wh": (H, 4H), "b": (4H,)}.
     """
-    x, hs, ms, Wx, steps = cache
+    x, hs, ms, Wx, steps = cache.x, cache.hs, cache.ms, cache.Wx, cache.steps
     xp = array_module(d_out)
     T, B, H = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
     d_out = d_out.transpose(1, 0, 2)                   # time-major: (B, T, H) -> (T, B, H)

@@ -71,15 +71,15 @@ def rnn_step_backward(dh, cache):
     dh: (B, H)  dL/dh_t (from this step's output and from step t+1)
     Returns da (B, H) = dL/da_t, which is also dL/d(x_t W_x + b), and dh_prev (B, H) = dL/dh_{t-1}.
     """
-    h_prev, h, Wh_T, m, nonlinearity = cache
+    m = cache.m
     if m is not None:
         dh_skip = (1 - m) * dh                     # backprop through the mask: padding passes dh to h_{t-1} ...
         dh = m * dh                                # ... real steps pass it to the cell
-    if nonlinearity == "tanh":
-        da = rnn_cell_backward(dh, h)              # backprop through tanh: dh (1 - h^2)
+    if cache.nonlinearity == "tanh":
+        da = rnn_cell_backward(dh, cache.h)        # backprop through tanh: dh (1 - h^2)
     else:
-        da = relu_backward(dh, h)                  # backprop through relu: dh where h > 0
-    dh_prev = da @ Wh_T                            # backprop through h_{t-1} W_h: (B, H) @ (H, H) -> (B, H)
+        da = relu_backward(dh, cache.h)            # backprop through relu: dh where h > 0
+    dh_prev = da @ cache.Wh_T                            # backprop through h_{t-1} W_h: (B, H) @ (H, H) -> (B, H)
     if m is not None:
         dh_prev += dh_skip
     return da, dh_prev
@@ -118,7 +118,7 @@ def rnn_backward(d_out, dh_T, cache):
     dh_T:  (B, H)     dL/dh_T from whatever used the final state, or None
     Returns dx (B, T, E), dh0 (B, H), and grads {"Wx": (E, H), "Wh": (H, H), "b": (H,)}.
     """
-    x, hs, ms, Wx, steps = cache
+    x, hs, ms, Wx, steps = cache.x, cache.hs, cache.ms, cache.Wx, cache.steps
     xp = array_module(d_out)
     T, B, H = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
     d_out = d_out.transpose(1, 0, 2)                   # time-major: (B, T, H) -> (T, B, H)
