@@ -106,7 +106,7 @@ def gru_step_backward(dh, cache):
         dh_skip = (1 - m) * dh                      # backprop through the mask: padding passes dh to h_{t-1} ...
         dh = m * dh                                 # ... real steps pass it to the cell
     dxw, dhh, dh_prev = gru_cell_backward(dh, cache.h_prev, cache.gates, cache.hWn)
-    dh_prev += dhh @ cache.Wh_T                           # backprop through h_{t-1} W_h: (B, 3H) @ (3H, H) -> (B, H)
+    dh_prev += dhh @ cache.Wh_T                     # backprop through h_{t-1} W_h: (B, 3H) @ (3H, H) -> (B, H)
     if m is not None:
         dh_prev += dh_skip
     return dxw, dhh, dh_prev

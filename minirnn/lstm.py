@@ -113,7 +113,7 @@ def lstm_step_backward(dh, dc, cache):
         dh_skip, dc_skip = (1 - m) * dh, (1 - m) * dc   # backprop through the mask: padding passes dh, dc back ...
         dh, dc = m * dh, m * dc                         # ... real steps pass them to the cell
     da, dc_prev = lstm_cell_backward(dh, dc, cache.c_prev, cache.gates, cache.tanh_c)
-    dh_prev = da @ cache.Wh_T                             # backprop through h_{t-1} W_h: (B, 4H) @ (4H, H) -> (B, H)
+    dh_prev = da @ cache.Wh_T                       # backprop through h_{t-1} W_h: (B, 4H) @ (4H, H) -> (B, H)
     if m is not None:
         dh_prev += dh_skip
         dc_prev += dc_skip

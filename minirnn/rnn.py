@@ -79,7 +79,7 @@ def rnn_step_backward(dh, cache):
         da = rnn_cell_backward(dh, cache.h)        # backprop through tanh: dh (1 - h^2)
     else:
         da = relu_backward(dh, cache.h)            # backprop through relu: dh where h > 0
-    dh_prev = da @ cache.Wh_T                            # backprop through h_{t-1} W_h: (B, H) @ (H, H) -> (B, H)
+    dh_prev = da @ cache.Wh_T                      # backprop through h_{t-1} W_h: (B, H) @ (H, H) -> (B, H)
     if m is not None:
         dh_prev += dh_skip
     return da, dh_prev
