@@ -47,6 +47,7 @@ def save(path, arrays, meta):
             np.savez(f, __meta__=np.array(json.dumps(meta)), **arrays)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())          # mkstemp makes it 0600; give it the usual permissions
         os.replace(tmp, path)                     # atomic on POSIX and Windows
     except BaseException:
         if os.path.exists(tmp):
@@ -55,10 +56,20 @@ def save(path, arrays, meta):
     return path
 
 
+def _umask():
+    mask = os.umask(0)                            # the only way to read it is to set it; put it back
+    os.umask(mask)
+    return mask
+
+
 def load(path):
     """Read a checkpoint written by save(). Returns (arrays as NumPy, meta dict); ValueError if it is damaged."""
     if not os.path.exists(path):
         raise FileNotFoundError(f"checkpoint {path} does not exist")
+    if os.path.isdir(path):
+        raise ValueError(f"checkpoint {path} is a folder; give the checkpoint.npz file inside it")
+    if not zipfile.is_zipfile(path):              # .npz is a zip; anything else is not ours
+        raise ValueError(f"checkpoint {path} is damaged or not a checkpoint (not a .npz archive)")
     try:
         with np.load(path, allow_pickle=False) as z:
             data = {k: z[k] for k in z.files}

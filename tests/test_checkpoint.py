@@ -94,3 +94,21 @@ def test_not_a_checkpoint(tmp_path):
         z.writestr("junk.txt", "hello")
     with pytest.raises(ValueError):
         checkpoint.load(tmp_path / "junk.npz")
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_checkpoints_get_the_usual_permissions(tmp_path, umask, mode):
+    old = os.umask(umask)
+    try:
+        path = checkpoint.save(tmp_path / "ck.npz", {"a": np.zeros(2)}, {"epoch": 1})
+    finally:
+        os.umask(old)
+    assert os.stat(path).st_mode & 0o777 == mode
+
+
+def test_a_file_that_is_not_an_npz_is_damaged_not_pickled(tmp_path):
+    for content in (b"plain text", b"\x80\x04pickle-ish", b""):
+        (tmp_path / "x.npz").write_bytes(content)
+        with pytest.raises(ValueError, match="damaged or not a checkpoint") as e:
+            checkpoint.load(tmp_path / "x.npz")
+        assert "pickle" not in str(e.value)

@@ -196,24 +196,38 @@ def test_full_labeled_archive():
 
 # --- download (never touches the network: a file:// URL) --------------------------------------
 
-def test_download_checks_sha256_and_uses_the_cache(tmp_path, capsys):
+def test_download_checks_size_and_sha256_and_uses_the_cache(tmp_path, capsys):
     src = tmp_path / "src" / "archive.tar.gz"
     src.parent.mkdir()
     src.write_bytes(b"pretend archive" * 1000)
-    good = hashlib.sha256(src.read_bytes()).hexdigest()
+    good, size = hashlib.sha256(src.read_bytes()).hexdigest(), src.stat().st_size
     cache = tmp_path / "cache"
 
     with pytest.raises(ValueError, match="sha256 mismatch"):
-        imdb.download(cache, url=src.as_uri(), sha256="0" * 64, progress=False)
-    assert list(cache.iterdir()) == []                   # nothing kept, not even a partial file
+        imdb.download(cache, url=src.as_uri(), sha256="0" * 64, size=size, progress=False)
+    assert not cache.exists()                            # nothing kept, not even the new empty cache folder
+    with pytest.raises(ValueError, match="gave 15,000 bytes, expected 15,001"):
+        imdb.download(cache, url=src.as_uri(), sha256=good, size=size + 1, progress=False)
+    with pytest.raises(OSError, match="cannot fetch"):
+        imdb.download(cache, url=(tmp_path / "nowhere.tar.gz").as_uri(), progress=False)
 
-    path = imdb.download(cache, url=src.as_uri(), sha256=good, progress=False)
+    path = imdb.download(cache, url=src.as_uri(), sha256=good, size=size, progress=False)
     assert Path(path) == cache / "archive.tar.gz" and Path(path).read_bytes() == src.read_bytes()
+    assert imdb.cached(src.as_uri(), cache) == path
 
     src.unlink()                                         # a second call must not need the source
-    assert imdb.download(cache, url=src.as_uri(), sha256=good, progress=False) == path
+    assert imdb.download(cache, url=src.as_uri(), sha256=good, size=size, progress=False) == path
 
     other = tmp_path / "src" / "other.bin"
     other.write_bytes(b"x")
-    imdb.download(cache, url=other.as_uri(), sha256=None, progress=False)
+    imdb.download(cache, url=other.as_uri(), sha256=None, size=None, progress=False)
     assert hashlib.sha256(b"x").hexdigest() in capsys.readouterr().out
+
+
+def test_load_imdb_reads_the_cached_archive(tmp_path, monkeypatch):
+    monkeypatch.setenv("MINIRNN_CACHE", str(tmp_path / "cache"))
+    with pytest.raises(FileNotFoundError, match="minirnn download imdb"):
+        imdb.load("imdb")
+    (tmp_path / "cache").mkdir()
+    make_tarball(tmp_path / "cache" / "aclImdb_v1.tar.gz")
+    check(imdb.load("imdb", progress=False))

@@ -17,7 +17,7 @@ def params_of(model):
 def test_training_on_the_shipped_sample_beats_075():
     # A small GRU: 2,000 reviews overfit a big model within an epoch or two.
     config = sentiment.Config(cell="gru", num_words=1000, embed_dim=16, hidden=16, dropout=0.5, lr=5e-3,
-                              weight_decay=1e-4, epochs=8, batch_size=32)
+                              weight_decay=1e-4, epochs=8, batch_size=32, maxlen=200)
     tokenizer, train, test = sentiment.load_data(config, progress=False)
     model = sentiment.model_from_config(config)
     history = model.fit(*train, epochs=config["epochs"], batch_size=config["batch_size"],
@@ -32,8 +32,52 @@ def test_checkpoint_round_trip_gives_identical_predictions(tmp_path):
     loaded, _, tok2, config2, epoch, history2 = sentiment.load(tmp_path / "checkpoint.npz")
     assert (config2, epoch, history2["loss"]) == (config, 1, history["loss"])
     assert tok2.word_index == tokenizer.word_index
-    texts = ["a wonderful, moving film", "boring and far too long", ""]
+    texts = ["a wonderful, moving film", "boring and far too long", "zzzz"]
     assert sentiment.predict_texts(loaded, tok2, texts, 40) == sentiment.predict_texts(model, tokenizer, texts, 40)
+    with pytest.raises(ValueError, match="review 2 of 2 is empty"):
+        sentiment.predict_texts(model, tokenizer, ["good", " "], 40)
+
+
+def test_keep_best_restores_the_best_validation_epoch_and_scores_test_once(tmp_path, monkeypatch):
+    config = sentiment.Config(**dict(SMALL, cell="gru", epochs=3, lr=0.02))
+    scored = []
+    real_evaluate = minirnn.Sequential.evaluate
+
+    def evaluate(model, x, y, batch_size=256):
+        scored.append(len(x))
+        return real_evaluate(model, x, y, batch_size)
+
+    monkeypatch.setattr(minirnn.Sequential, "evaluate", evaluate)
+    model, _, history, _ = sentiment_train.train(config, tmp_path, verbose=False)
+    n_val = int(128 * 0.1)
+    assert scored == [n_val, n_val, n_val, 128]            # validation after each epoch, the test set once
+    best = int(np.argmax(history["val_accuracy"])) + 1
+    assert model.best["epoch"] == best and model.best["val_accuracy"] == max(history["val_accuracy"])
+    for k, v in params_of(model).items():                 # the model holds the best epoch's weights
+        np.testing.assert_array_equal(v, model.best["params"][k])
+    loaded = sentiment.load(tmp_path / "checkpoint.npz")[0]   # and so does the checkpoint, for predict
+    for k, v in params_of(loaded).items():
+        np.testing.assert_array_equal(v, model.best["params"][k])
+    assert loaded.test == model.test and loaded.best["epoch"] == best
+
+
+def test_checkpoint_keeps_only_the_vocabulary_the_model_reads(tmp_path):
+    config = sentiment.Config(**dict(SMALL, cell="rnn", epochs=1))
+    _, tokenizer, _, _ = sentiment_train.train(config, tmp_path, verbose=False)
+    assert len(tokenizer.word_index) > 2 * config["num_words"]          # the training text has many more words
+    _, _, tok2, _, _, _ = sentiment.load(tmp_path / "checkpoint.npz")
+    assert max(tok2.word_index.values()) == config["num_words"] - 1
+    texts = ["a wonderful, moving film with qwertyuiop", "boring and far too long"]
+    assert tok2.texts_to_sequences(texts) == tokenizer.texts_to_sequences(texts)
+
+
+def test_defaults_are_the_measured_recipe():
+    d = sentiment.DEFAULTS
+    assert (d["maxlen"], d["dropout"], d["epochs"], d["batch_size"], d["clip_norm"]) == (500, 0.5, 6, 64, 5.0)
+    assert (d["validation_split"], d["keep_best"], d["orthogonal"]) == (0.1, True, True)
+    lrs = {c: sentiment.learning_rate(sentiment.Config(cell=c)) for c in ("rnn", "lstm", "gru")}
+    assert lrs == {"rnn": 5e-4, "lstm": 5e-4, "gru": 1e-3}
+    assert sentiment.learning_rate(sentiment.Config(cell="gru", lr=0.01)) == 0.01
 
 
 @pytest.mark.parametrize("cell", ["rnn", "gru"])

@@ -9,7 +9,7 @@ The classic exercise (Keras)                              here
                         Dense(64, activation="relu"),
                         Dense(1, activation="sigmoid")])
     model.compile("adam", "binary_crossentropy", ["accuracy"])  compile_model(model, config)
-    model.fit(x, y, epochs=5, validation_data=...)            model.fit(...), the same arguments
+    model.fit(x, y, epochs=6, validation_split=0.1)           model.fit(..., restore_best_weights=True)
     model.predict(pad(tokenize(["great film"])))              predict_texts(model, tokenizer, texts, ...)
 
 The one change that matters: Embedding(..., padding_idx=0) tells the recurrent layer which steps
@@ -32,24 +32,33 @@ from ..text import Tokenizer, pad_sequences
 
 KIND = "minirnn-sentiment"          # marks a checkpoint written by save() below
 
+# Adam's learning rate per cell when the config says None: chosen on the validation split from
+# {5e-4, 1e-3} in benchmarks/results/imdb.md (seed 0), under the defaults below.
+LEARNING_RATES = {"rnn": 5e-4, "lstm": 5e-4, "gru": 1e-3}
+
 # Every setting of a run, with its default. A config is just this dict with some values changed.
+# The defaults are the measured recipe (benchmarks/results/imdb.md): T = 500, dropout 0.5 on the
+# embeddings, 6 epochs of batches of 64, clipping at 5, 10% of the training reviews held out, and
+# the weights of the epoch that scores best on them kept; the test set is scored once, at the end.
 DEFAULTS = {
     "cell": "rnn",            # "rnn" (SimpleRNN), "lstm" or "gru"
     "bidirectional": False,   # read each review both ways (D = 2)
     "num_words": 10000,       # V: keep the V - 2 most frequent words (id 0 = padding, 1 = <unk>)
     "embed_dim": 64,          # E
     "hidden": 64,             # H
-    "maxlen": 200,            # T: reviews are cut to their last maxlen words, then padded
+    "maxlen": 500,            # T: reviews are cut to their last maxlen words, then padded
     "padding": "post",        # "post" or "pre": with the mask either works
     "mask": True,             # False reproduces the classic pitfall (reads padding at the end)
-    "dropout": 0.0,           # Dropout on the embeddings (0 = none)
+    "dropout": 0.5,           # Dropout on the embeddings (0 = none)
     "weight_decay": 0.0,      # L2 on every weight, through Adam
-    "lr": 1e-3,
+    "lr": None,               # None = LEARNING_RATES[cell]
     "lr_decay": 1.0,          # epoch e trains at lr * lr_decay**e (1.0 = constant)
     "batch_size": 64,
-    "epochs": 5,
+    "epochs": 6,
     "clip_norm": 5.0,         # clip the global gradient norm (None = no clipping)
     "orthogonal": True,       # W_hh starts orthogonal (Keras' default), not U(-k, k) (PyTorch's): see build_model
+    "validation_split": 0.1,  # hold out this part of the training reviews to choose the epoch on
+    "keep_best": True,        # keep the weights of the epoch with the best validation accuracy
     "seed": 0,
     "data": None,             # None = the shipped sample, else a path imdb.load() reads
     "limit": None,            # use only this many train and test reviews (quick runs)
@@ -66,7 +75,26 @@ def Config(**changes):
         raise ValueError(f"cell must be one of {sorted(CELLS)}, got {config['cell']!r}")
     if config["padding"] not in ("pre", "post"):
         raise ValueError(f"padding must be 'pre' or 'post', got {config['padding']!r}")
+    for name, low in (("num_words", 3), ("embed_dim", 1), ("hidden", 1), ("maxlen", 1), ("batch_size", 1),
+                      ("epochs", 1), ("limit", 1)):
+        value = config[name]
+        if not (value is None and name == "limit") and (not isinstance(value, (int, np.integer)) or value < low):
+            raise ValueError(f"{name} must be an integer >= {low}" + (" (ids 0 and 1 are padding and <unk>)"
+                                                                       if name == "num_words" else "")
+                             + f", got {value!r}")
+    for name, low, high in (("dropout", 0, 1), ("validation_split", 0, 1)):
+        if not low <= config[name] < high:
+            raise ValueError(f"{name} must be in [{low}, {high}), got {config[name]!r}")
+    if config["lr"] is not None and not (np.isfinite(config["lr"]) and config["lr"] > 0):
+        raise ValueError(f"lr must be a finite number > 0 (or None: per cell), got {config['lr']!r}")
+    if config["keep_best"] and not config["validation_split"]:
+        config["keep_best"] = False                  # nothing to choose on: the last epoch is kept
     return config
+
+
+def learning_rate(config):
+    """The config's lr, or the measured one for its cell (LEARNING_RATES) when it is None."""
+    return LEARNING_RATES[config["cell"]] if config["lr"] is None else config["lr"]
 
 
 # ---------------------------------------------------------------- the model
@@ -106,14 +134,15 @@ def model_from_config(config):
     model = build_model(config["cell"], config["num_words"], config["embed_dim"], config["hidden"],
                         config["bidirectional"], config["mask"], config["seed"], config["dropout"],
                         config["orthogonal"])
-    model.compile("adam", lr=config["lr"], loss="binary_crossentropy", metrics=["accuracy"],
+    model.compile("adam", lr=learning_rate(config), loss="binary_crossentropy", metrics=["accuracy"],
                   clip_norm=config["clip_norm"], weight_decay=config["weight_decay"])
     return model
 
 
 def lr_schedule(config):
     """epoch (from 0) -> learning rate: lr * lr_decay**epoch, for Sequential.fit(lr_schedule=...)."""
-    return lambda epoch: config["lr"] * config["lr_decay"] ** epoch
+    lr = learning_rate(config)
+    return lambda epoch: lr * config["lr_decay"] ** epoch
 
 
 # ---------------------------------------------------------------- the data
@@ -152,10 +181,20 @@ def load_data(config, progress=True, tokenizer=None):
     return tokenizer, (x_train, y_train.astype(np.float32)), (x_test, y_test.astype(np.float32))
 
 
+def known_words(tokenizer, text):
+    """How many words of `text` (one review) the model has an id for (not <unk>)."""
+    oov = tokenizer.word_index.get(tokenizer.oov_token)
+    return sum(i != oov for i in tokenizer.texts_to_sequences([imdb.clean(text)])[0])
+
+
 def predict_texts(model, tokenizer, texts, maxlen, padding="post"):
-    """New reviews (list of str) -> list of (P(positive), "positive" or "negative")."""
+    """New reviews (list of str) -> list of (P(positive), "positive" or "negative").
+    An empty review (nothing but spaces) is a ValueError: there is nothing to score."""
     if isinstance(texts, str):
         texts = [texts]
+    empty = [i + 1 for i, t in enumerate(texts) if not t.strip()]
+    if empty:
+        raise ValueError(f"review {empty[0]} of {len(texts)} is empty: there is nothing to score")
     x = prepare([imdb.clean(t) for t in texts], tokenizer, maxlen, padding)   # cleaned like the loader
     probs = model.predict(x)[:, 0]                                            # (N,)
     return [(float(p), "positive" if p >= 0.5 else "negative") for p in probs]
@@ -163,21 +202,42 @@ def predict_texts(model, tokenizer, texts, maxlen, padding="post"):
 
 # ---------------------------------------------------------------- checkpoints
 
-def save(path, model, optimizer, tokenizer, config, epoch, history):
+def vocabulary(tokenizer):
+    """The part of the tokenizer prediction needs, as a dict for Tokenizer.from_dict: the ids the
+    model reads (< num_words), not the whole vocabulary of the training text (88k words on IMDB)."""
+    d = tokenizer.to_dict()
+    if tokenizer.num_words:
+        d["word_index"] = {w: i for w, i in d["word_index"].items() if i < tokenizer.num_words}
+        d["word_counts"] = [[w, c] for w, c in d["word_counts"] if w in d["word_index"]]
+    return d
+
+
+def save(path, model, optimizer, tokenizer, config, epoch, history, best=None, test=None, weights=None):
     """Write everything needed to resume or predict to one .npz, atomically (see minirnn.checkpoint).
 
-    epoch: how many epochs are done. history: the dict Sequential.fit returns.
+    epoch: how many epochs are done. history: the dict Sequential.fit returns. The weights are
+    those of the last epoch (to resume from); best: model.best, whose weights ("best/...") are the
+    ones load() gives for prediction. test: {"accuracy", "loss"} once the test set is scored.
+    weights: the last epoch's parameters, when the model holds others (the best epoch's) by now.
     """
     meta = {"kind": KIND, "config": config, "epoch": int(epoch), "history": history,
-            "tokenizer": tokenizer.to_dict()}
-    return checkpoint.save(path, checkpoint.model_arrays(model, optimizer), meta)
+            "tokenizer": vocabulary(tokenizer), "test": test,
+            "best": None if best is None else {"epoch": best["epoch"], "val_accuracy": best["val_accuracy"]}}
+    arrays = checkpoint.model_arrays(model, optimizer)
+    arrays.update({f"model/{k}": v for k, v in (weights or {}).items()})
+    if best is not None:
+        arrays.update({f"best/{k}": v for k, v in best["params"].items()})
+    return checkpoint.save(path, arrays, meta)
 
 
-def load(path):
+def load(path, weights="best"):
     """Read a checkpoint from save(). Returns (model, optimizer, tokenizer, config, epoch, history).
 
+    weights: "best" gives the weights of the best validation epoch when the checkpoint has them
+    (for prediction), "last" those of the last epoch (to resume training).
     The model is rebuilt from the config and compiled; ValueError with a clear message if the file
-    is damaged, edited, or not a sentiment checkpoint.
+    is damaged, edited, or not a sentiment checkpoint. model.best is the best epoch's record
+    ({"epoch", "val_accuracy", "params"}) or None, and model.test the test score or None.
     """
     arrays, meta = checkpoint.load(path)                   # refuses truncated / edited files, never unpickles
     if meta.get("kind") != KIND:
@@ -188,6 +248,11 @@ def load(path):
         epoch, history = int(meta["epoch"]), meta["history"]
         model = model_from_config(config)
         checkpoint.restore(model, arrays, model.optimizer)
+        best_params = {k[len("best/"):]: v for k, v in arrays.items() if k.startswith("best/")}
+        model.best = dict(meta["best"], params=best_params) if meta.get("best") and best_params else None
+        if weights == "best" and model.best is not None:
+            model.load_params(best_params)
+        model.test = meta.get("test")
     except (KeyError, TypeError, ValueError) as e:
         raise ValueError(f"checkpoint {path} does not fit a sentiment model: {e}") from e
     return model, model.optimizer, tokenizer, config, epoch, history

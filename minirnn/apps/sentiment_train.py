@@ -2,27 +2,31 @@
 
     from minirnn.apps import sentiment, sentiment_train
     config = sentiment.Config(cell="lstm", epochs=3)
-    model, tokenizer, history = sentiment_train.train(config, out="runs/lstm")
+    model, tokenizer, history, interrupted = sentiment_train.train(config, out="runs/lstm")
+    model.test                     # {"accuracy", "loss"} on the test set, scored once at the end
     table = sentiment_train.compare(["rnn", "lstm", "gru"], config, out="runs/compare")
 
-train() writes into its folder, after every epoch:
-    checkpoint.npz   weights, Adam's state, config, vocabulary, history (atomic; see minirnn.checkpoint)
+train() holds out config["validation_split"] of the training reviews, trains config["epochs"]
+epochs, keeps the weights of the epoch that scores best on the held-out reviews (keep_best), and
+only then scores the test set, once. It writes into its folder, after every epoch:
+    checkpoint.npz   the last epoch's weights and Adam's state (to resume), the best epoch's
+                     weights (to predict), config, vocabulary, history; atomic (minirnn.checkpoint)
     training.png     loss and accuracy per epoch, training and validation
-Ctrl-C stops training, writes checkpoint.npz with the epochs finished so far, and returns normally.
-train(resume="runs/lstm/checkpoint.npz") continues where that checkpoint stopped; with the same seed
-it gives the same weights as a run that never stopped.
+Ctrl-C stops training; checkpoint.npz keeps the epochs finished so far and train() returns with
+interrupted=True. train(resume="runs/lstm/checkpoint.npz") continues where that checkpoint stopped;
+with the same seed it gives the same weights as a run that never stopped.
 
-compare() trains each model under the same budget (same data, epochs, batch size, learning rate)
-and writes comparison.md and comparison.csv (test accuracy, loss, seconds per epoch, parameters)
+compare() trains each model with the same settings (learning rate per cell unless the config sets
+one) and writes comparison.md and comparison.csv (test accuracy, seconds per epoch, parameters, ...)
 and comparison.png (every model's curves in one figure).
 """
 import csv
 import os
 
+from ..backend import to_numpy
 from ..recurrent import CELL_NAMES as NAMES
 from ..viz import plots
 from . import sentiment
-
 
 
 def model_name(config):
@@ -30,73 +34,94 @@ def model_name(config):
     return ("Bi" + name if config["bidirectional"] else name) + ("" if config["mask"] else " (no mask)")
 
 
-def train(config, out, resume=None, verbose=True, data=None):
-    """Train one model, checkpointing into folder `out` after every epoch.
+def train(config, out, resume=None, verbose=True, data=None, progress=None):
+    """Train one model, checkpointing into folder `out` after every epoch; score the test set once.
 
     config: a dict from sentiment.Config. resume: a checkpoint path to continue from (its config
     is used, with config["epochs"] as the new total). data: (tokenizer, train, test) from
-    sentiment.load_data, to skip reading the reviews again.
-    Returns (model, tokenizer, history, interrupted).
+    sentiment.load_data, to skip reading the reviews again. verbose: print what happens;
+    progress: progress bars (default: verbose).
+    Returns (model, tokenizer, history, interrupted). model.test is {"accuracy", "loss"} on the
+    test set (None if interrupted); model.best is the kept epoch ({"epoch", "val_accuracy", ...}).
     """
+    progress = verbose if progress is None else progress
     os.makedirs(out, exist_ok=True)
     path = os.path.join(out, "checkpoint.npz")
-    tokenizer, epoch, history = None, 0, None
+    tokenizer, epoch, history, best = None, 0, None, None
     if resume is not None:
-        model, _, tokenizer, saved, epoch, history = sentiment.load(resume)
-        config = dict(saved, epochs=config["epochs"])
+        model, _, tokenizer, saved, epoch, history = sentiment.load(resume, weights="last")
+        config, best = dict(saved, epochs=config["epochs"]), model.best
         if verbose:
             print(f"resuming {model_name(config)} from {resume} after epoch {epoch}")
     else:
         model = sentiment.model_from_config(config)
     if data is None or tokenizer is not None:
-        data = sentiment.load_data(config, progress=verbose, tokenizer=tokenizer)
+        data = sentiment.load_data(config, progress=progress, tokenizer=tokenizer)
     tokenizer, (x_train, y_train), (x_test, y_test) = data
     if verbose:
-        print(f"{model_name(config)}: {len(x_train)} training and {len(x_test)} test reviews, "
-              f"maxlen {config['maxlen']}, {model.num_params():,d} parameters")
-
-    done = {"epoch": epoch, "history": history}               # what the last checkpoint holds
+        n_val = int(len(x_train) * config["validation_split"])
+        print(f"{model_name(config)}: {len(x_train) - n_val} training, {n_val} validation and {len(x_test)} test "
+              f"reviews, maxlen {config['maxlen']}, lr {sentiment.learning_rate(config):g}, "
+              f"{model.num_params():,d} parameters")
 
     def on_epoch_end(model, e, history):                     # after every epoch: checkpoint + figure
-        done["epoch"], done["history"] = e + 1, {k: list(v) for k, v in history.items()}
-        sentiment.save(path, model, model.optimizer, tokenizer, config, e + 1, history)
+        sentiment.save(path, model, model.optimizer, tokenizer, config, e + 1, history, best=model.best)
         plots.plot_history(history, os.path.join(out, "training.png"), f"{model_name(config)} on IMDB")
+        if verbose and not progress:                         # fit printed nothing: say how the epoch went
+            val = (f" val_loss {history['val_loss'][-1]:.4f} val_acc {history['val_accuracy'][-1]:.4f}"
+                   if history["val_loss"] else "")
+            print(f"epoch {e + 1}/{config['epochs']}: loss {history['loss'][-1]:.4f} "
+                  f"acc {history['accuracy'][-1]:.4f}{val} ({history['seconds'][-1]:.1f} s)", flush=True)
 
-    interrupted = False
+    model.test = None
     try:
         history = model.fit(x_train, y_train, epochs=config["epochs"], batch_size=config["batch_size"],
-                            validation_data=(x_test, y_test), seed=config["seed"], verbose=verbose,
+                            validation_split=config["validation_split"], seed=config["seed"], verbose=progress,
                             initial_epoch=epoch, history=history, on_epoch_end=on_epoch_end,
-                            lr_schedule=sentiment.lr_schedule(config))
+                            lr_schedule=sentiment.lr_schedule(config), best=best)
     except KeyboardInterrupt:
-        # Stopped half-way through an epoch: save the weights and Adam's state as they are, so no
-        # work is lost, with the count of *finished* epochs; --resume repeats the unfinished one.
-        interrupted, history = True, done["history"] or {}
+        # checkpoint.npz already holds every finished epoch (written at each epoch's end): keep it.
         if verbose:
-            print(f"\ninterrupted after {done['epoch']} finished epoch(s): saving {path}")
-        sentiment.save(path, model, model.optimizer, tokenizer, config, done["epoch"], history)
+            kept = f"{path} keeps the finished epochs" if os.path.exists(path) else "no epoch finished"
+            print(f"\ninterrupted: {kept}")
+        return model, tokenizer, history or {}, True
+
+    last = {k: to_numpy(v).copy() for k, v in model.params.items()}   # what a --resume continues from
+    if config["keep_best"] and model.best is not None:
+        model.load_params(model.best["params"])
+        if verbose:
+            print(f"kept epoch {model.best['epoch']} (validation accuracy {model.best['val_accuracy']:.4f})")
+    model.test = model.evaluate(x_test, y_test)                       # the test set, scored once
+    sentiment.save(path, model, model.optimizer, tokenizer, config, config["epochs"], history,
+                   best=model.best, test=model.test, weights=last)
     if verbose:
         print(f"checkpoint: {path}")
-    return model, tokenizer, history, interrupted
+        print(f"test accuracy: {model.test['accuracy']:.4f}")
+    return model, tokenizer, history, False
 
 
-def compare(cells, config, out, verbose=True):
-    """Train each cell in `cells` ("rnn", "lstm", "gru") with the same config. Returns the table rows."""
+def compare(cells, config, out, verbose=True, progress=None, command=None):
+    """Train each cell in `cells` ("rnn", "lstm", "gru") with the same config (learning rate per cell
+    when config["lr"] is None). Returns the table rows. command: written above the table."""
     os.makedirs(out, exist_ok=True)
-    data = sentiment.load_data(config, progress=verbose)     # read and tokenize once, for every model
+    progress = verbose if progress is None else progress
+    data = sentiment.load_data(config, progress=progress)     # read and tokenize once, for every model
     rows, histories = [], {}
     for cell in cells:
         run = sentiment.Config(**dict(config, cell=cell))
-        model, _, history, interrupted = train(run, os.path.join(out, cell), verbose=verbose, data=data)
+        model, _, history, interrupted = train(run, os.path.join(out, cell), verbose=verbose,
+                                               progress=progress, data=data)
         if interrupted:
             raise KeyboardInterrupt
         name = model_name(run)
         histories[name] = history
-        test = model.evaluate(*data[2])
-        rows.append({"model": name, "test_accuracy": round(test["accuracy"], 4), "test_loss": round(test["loss"], 4),
+        rows.append({"model": name, "lr": sentiment.learning_rate(run),
+                     "epoch_kept": model.best["epoch"] if run["keep_best"] and model.best else len(history["loss"]),
+                     "val_accuracy": round(model.best["val_accuracy"], 4) if model.best else "",
+                     "test_accuracy": round(model.test["accuracy"], 4), "test_loss": round(model.test["loss"], 4),
                      "seconds_per_epoch": float(f"{sum(history['seconds']) / len(history['seconds']):.3g}"),
                      "parameters": model.num_params()})
-    write_table(rows, os.path.join(out, "comparison"))
+    write_table(rows, os.path.join(out, "comparison"), command)
     plots.plot_comparison(histories, os.path.join(out, "comparison.png"), "IMDB sentiment: models compared")
     if verbose:
         print(markdown_table(rows))
@@ -111,10 +136,10 @@ def markdown_table(rows):
     return "\n".join(lines)
 
 
-def write_table(rows, stem):
-    """rows: list of dicts with the same keys -> stem.md (markdown) and stem.csv."""
+def write_table(rows, stem, command=None):
+    """rows: list of dicts with the same keys -> stem.md (markdown, under the command if given) and stem.csv."""
     with open(stem + ".md", "w") as f:
-        f.write(markdown_table(rows) + "\n")
+        f.write((f"`{command}`\n\n" if command else "") + markdown_table(rows) + "\n")
     with open(stem + ".csv", "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()

@@ -26,6 +26,7 @@ import os
 import re
 import tarfile
 import tempfile
+import urllib.error
 import urllib.parse
 import urllib.request
 import zlib
@@ -35,8 +36,10 @@ import numpy as np
 from tqdm.auto import tqdm
 
 URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
-# sha256 of the official aclImdb_v1.tar.gz (84,125,825 bytes), as listed by tensorflow_datasets.
+# Size and sha256 of the official aclImdb_v1.tar.gz, as listed by tensorflow_datasets.
+SIZE = 84_125_825
 SHA256 = "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe"
+NAME = "imdb"                  # load("imdb") reads the archive download() put in the cache
 SAMPLE_PATH = Path(__file__).resolve().parent.parent / "data" / "imdb_sample.csv.gz"
 
 PROGRESS_MIN = 5000            # show a progress bar only when reading at least this many reviews
@@ -75,6 +78,11 @@ def load(path=None, seed=0, progress=True):
     Returns (train_texts, train_labels), (test_texts, test_labels): lists of str and
     int64 arrays of shape (N,) holding 0 (negative) or 1 (positive).
     """
+    if path is not None and str(path) == NAME:
+        path = cached()
+        if path is None:
+            raise FileNotFoundError(f"imdb.load: the IMDB archive is not in the cache ({default_cache_dir()}); "
+                                    "run `minirnn download imdb` first, or pass a path")
     path = Path(SAMPLE_PATH if path is None else path).expanduser()
     if not path.exists():
         raise FileNotFoundError(f"imdb.load: {path} does not exist")
@@ -196,39 +204,67 @@ def _read_csv(path, seed):
     return [("test" if t else "train", label, text) for t, (_, label, text) in zip(test, rows)]
 
 
-def download(cache_dir=None, url=URL, sha256=SHA256, progress=True):
-    """Download the official archive (about 84 MB) once into cache_dir and return its path (str).
+def default_cache_dir():
+    """Where download() keeps the archive: $MINIRNN_CACHE, else $XDG_CACHE_HOME/minirnn, else ~/.cache/minirnn."""
+    if os.environ.get("MINIRNN_CACHE"):
+        return Path(os.environ["MINIRNN_CACHE"]).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser() / "minirnn"
 
-    cache_dir: default ~/.cache/minirnn. If the file is already there, nothing is downloaded.
-    sha256: the expected hex digest; a mismatch raises ValueError and keeps nothing. None prints
-        the digest and skips the check. The file is written to a temporary name and renamed
-        only when complete, so an interrupted download never looks cached.
+
+def cached(url=URL, folder=None):
+    """The path of the downloaded archive if it is in the cache, else None."""
+    dest = Path(folder or default_cache_dir()) / (os.path.basename(urllib.parse.urlparse(url).path) or "download")
+    return str(dest) if dest.is_file() else None
+
+
+def download(cache_dir=None, url=URL, sha256=SHA256, size=SIZE, progress=True):
+    """Download the official archive (84 MB) once into the cache and return its path (str).
+
+    cache_dir: default default_cache_dir() (~/.cache/minirnn). If the file is already there with the
+        expected size, nothing is downloaded.
+    size, sha256: the expected byte count and hex digest; a mismatch raises ValueError and keeps
+        nothing. None skips that check (the digest is then printed). The file is written under a
+        temporary name and renamed only once complete and verified, so an interrupted or damaged
+        download never looks cached.
+    url: any URL urllib opens, file:// included (the tests serve a local archive that way).
     """
-    cache_dir = Path(cache_dir if cache_dir is not None else Path.home() / ".cache" / "minirnn").expanduser()
+    folder = Path(cache_dir if cache_dir is not None else default_cache_dir()).expanduser()
     name = os.path.basename(urllib.parse.urlparse(url).path) or "download"
-    dest = cache_dir / name
-    if dest.exists():
+    dest = folder / name
+    if dest.is_file() and (size is None or dest.stat().st_size == size):
         return str(dest)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=f".{name}.", suffix=".part")
+    new_folder = not folder.exists()
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
     try:
-        digest = hashlib.sha256()
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url) as resp:
+        digest, got_size = hashlib.sha256(), 0
+        try:
+            resp = urllib.request.urlopen(url)
+        except urllib.error.URLError as e:
+            raise OSError(f"imdb.download: cannot fetch {url}: {getattr(e, 'reason', e)}") from None
+        with os.fdopen(fd, "wb") as out, resp:
             total = resp.headers.get("Content-Length")
-            with tqdm(total=int(total) if total else None, desc=f"downloading {name}", unit="B",
+            with tqdm(total=int(total) if total else size, desc=f"downloading {name}", unit="B",
                       unit_scale=True, disable=not progress) as bar:
                 while chunk := resp.read(1 << 20):
                     out.write(chunk)
                     digest.update(chunk)
+                    got_size += len(chunk)
                     bar.update(len(chunk))
         got = digest.hexdigest()
+        if size is not None and got_size != size:
+            raise ValueError(f"imdb.download: {url} gave {got_size:,d} bytes, expected {size:,d}; "
+                             "the file was not kept (an interrupted download or a changed file)")
         if sha256 is None:
             print(f"imdb.download: sha256 of {name} is {got} (not checked)")
         elif got != sha256.lower():
             raise ValueError(f"imdb.download: sha256 mismatch for {url}: expected {sha256}, got {got}; "
                              "the file was not kept (a damaged download or a changed file)")
+        os.chmod(tmp, 0o644)                             # mkstemp's 0600 is for the half-written file only
         os.replace(tmp, dest)                            # atomic: the file appears whole or not at all
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+        if new_folder and not any(folder.iterdir()):
+            folder.rmdir()                               # a failed first download leaves no empty cache
     return str(dest)
