@@ -56,7 +56,7 @@ parser.add_argument("--threads", type=int, default=None,
 parser.add_argument("--model", default=DEFAULTS["cell"], choices=("rnn", "lstm", "gru"))
 parser.add_argument("--out", default=str(ROOT / "runs" / "bench_charlm"))
 SETTINGS = {"layers": "num_layers", "hidden": "hidden", "embed": "embed", "seq_len": "seq_len", "batch": "batch",
-            "lr": "lr", "lr_floor": "lr_floor", "dropout": "dropout", "embed_dropout": "embed_dropout",
+            "lr": "lr", "lr_floor": "lr_floor", "lr_decay_start": "lr_decay_start", "dropout": "dropout", "embed_dropout": "embed_dropout",
             "eval_every": "eval_every", "val_chars": "val_chars"}
 for flag, key in SETTINGS.items():
     parser.add_argument("--" + flag.replace("_", "-"), type=type(DEFAULTS[key]), default=DEFAULTS[key])
@@ -121,7 +121,8 @@ def row(r):
     c, best = r["config"], r.get("best") or {}
     settings = (f"{c['cell']} {c['num_layers']}x{c['hidden']}, dropout {c['dropout']}/"
                 f"{c.get('embed_dropout', 0.0)}, lr {c['lr']:g} {c.get('lr_schedule', 'constant')}"
-                + (f" to x{c['lr_floor']:g}" if c.get("lr_schedule", "constant") != "constant" else ""))
+                + (f" to x{c['lr_floor']:g} from {c.get('lr_decay_start', 0):.0%}"
+                   if c.get("lr_schedule", "constant") != "constant" else ""))
     best_val = f"{best['val_loss']:.4f} at {best['minutes']:.1f} min" if best else "(not kept)"
     return (f"| {r['date'][:16]} | `{r['command']}` | {settings} | {r.get('threads', '?')} | "
             f"{r['load_average_start']:.1f} / {r['load_average_end']:.1f} | {r['steps']:,d} in {r['minutes']:.1f} min | "
@@ -151,7 +152,7 @@ Runs before 2026-11-30 kept the last weights, validated on the whole held-out te
 `{record['command']}`: {config['cell'].upper()} L={config['num_layers']} H={config['hidden']} E={config['embed']},
 {record['parameters']:,d} parameters; B={config['batch']} S={config['seq_len']}; dropout {config['dropout']} after the
 LSTM, {config['embed_dropout']} on the embeddings; Adam lr {config['lr']:g}, {config['lr_schedule']} to
-{config['lr'] * config['lr_floor']:g} over the budget; clip {config['clip']}.
+{config['lr'] * config['lr_floor']:g} over the budget, from {config['lr_decay_start']:.0%} of it; clip {config['clip']}.
 
 **Held-out loss: {val:.4f} nats/char ({val / LN2:.3f} bits/char)**, with the weights of update
 {run['best']['step']:,d} ({run['best']['minutes']:.1f} min; validation {run['best']['val_loss']:.4f}), after

@@ -231,6 +231,9 @@ def test_learning_rate_schedule():
     assert lr_at(config, 1.7) == lr_at(config, 1.0) and lr_at(config, -1) == lr_at(config, 0)
     assert lr_at(dict(config, lr_schedule="linear"), 0.25) == pytest.approx(2e-3 - 0.25 * 1.8e-3)
     assert lr_at(dict(config, lr_schedule="constant"), 0.9) == 2e-3
+    held = dict(config, lr_decay_start=0.6)                        # the peak until 60%, then the decay over the rest
+    assert lr_at(held, 0.5) == 2e-3 and lr_at(held, 0.8) == pytest.approx(lr_at(config, 0.5))
+    assert lr_at(held, 1.0) == pytest.approx(2e-4)
     # The budget's fraction: the larger of steps and seconds, each only when set.
     assert progress({"step": 30, "seconds": 10.0, "budget": {"steps": 100, "seconds": None}}) == 0.3
     assert progress({"step": 30, "seconds": 60.0, "budget": {"steps": 100, "seconds": 120.0}}) == 0.5

@@ -62,6 +62,7 @@ DEFAULTS = {
     "lr": 2e-3,              # the peak learning rate
     "lr_schedule": "cosine", # "cosine", "linear" or "constant", over the budget (lr_at)
     "lr_floor": 0.05,        # the rate at the end of the budget, as a fraction of lr
+    "lr_decay_start": 0.0,   # the fraction of the budget spent at the peak rate before the decay begins
     "clip": 5.0,             # clip the global gradient norm
     "val_fraction": 0.1,     # the last 10% of the text is held out
     "eval_every": 200,       # updates between validation / sample / checkpoint
@@ -71,7 +72,7 @@ DEFAULTS = {
     "data": None,            # the text file's path, for the record (and --resume without --data)
 }
 # What a checkpoint written before a setting existed meant by it (so it resumes as it ran).
-LEGACY = {"embed_dropout": 0.0, "lr_schedule": "constant", "lr_floor": 1.0, "val_chars": 200000}
+LEGACY = {"embed_dropout": 0.0, "lr_schedule": "constant", "lr_floor": 1.0, "lr_decay_start": 0.0, "val_chars": 200000}
 OPTIMIZERS = {"adam": Adam, "adagrad": Adagrad}
 SCHEDULES = ("cosine", "linear", "constant")
 
@@ -92,6 +93,9 @@ def Config(**changes):
         raise ValueError(f"Config: lr must be > 0, got {config['lr']}")
     if not 0 <= config["lr_floor"] <= 1:
         raise ValueError(f"Config: lr_floor must be in [0, 1] (a fraction of lr), got {config['lr_floor']}")
+    if not 0 <= config["lr_decay_start"] < 1:
+        raise ValueError(f"Config: lr_decay_start must be in [0, 1) (a fraction of the budget), "
+                         f"got {config['lr_decay_start']}")
     for name in ("dropout", "embed_dropout"):
         if not 0 <= config[name] < 1:
             raise ValueError(f"Config: {name} must be in [0, 1), got {config[name]}")
@@ -101,12 +105,15 @@ def Config(**changes):
 def lr_at(config, progress):
     """The learning rate after a fraction `progress` in [0, 1] of the budget (clamped to it).
 
-    cosine:   floor + (lr - floor) * (1 + cos(pi * progress)) / 2     slow start, fast middle, slow end
-    linear:   lr - (lr - floor) * progress
+    The rate stays at lr until progress reaches lr_decay_start = s, then decays over the rest,
+    with f = (progress - s) / (1 - s) going from 0 to 1:
+    cosine:   floor + (lr - floor) * (1 + cos(pi * f)) / 2     slow start, fast middle, slow end
+    linear:   lr - (lr - floor) * f
     constant: lr
     with floor = lr * lr_floor.
     """
-    lr, f = config["lr"], min(max(float(progress), 0.0), 1.0)
+    lr, start = config["lr"], config["lr_decay_start"]
+    f = min(max((float(progress) - start) / (1 - start), 0.0), 1.0)
     floor = lr * config["lr_floor"]
     if config["lr_schedule"] == "cosine":
         return floor + (lr - floor) * 0.5 * (1 + math.cos(math.pi * f))

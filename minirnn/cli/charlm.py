@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from ..apps.charlm_train import DEFAULTS, SCHEDULES
+from .common import add_threads_arg, positive_float
 
 SHIPPED_TEXT = Path(__file__).resolve().parents[1] / "data" / "tiny_text.txt"
 SHAKESPEARE_URL = "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
@@ -38,7 +39,7 @@ def add_parser(subparsers):
     t.add_argument("--embed", type=int, default=DEFAULTS["embed"], help="embedding size E")
     t.add_argument("--seq-len", type=int, default=DEFAULTS["seq_len"], help="truncated-BPTT steps S")
     t.add_argument("--batch", type=int, default=DEFAULTS["batch"], help="parallel streams B")
-    t.add_argument("--minutes", type=float, default=5.0, help="wall-time budget (fractions allowed)")
+    t.add_argument("--minutes", type=positive_float, default=5.0, help="wall-time budget (fractions allowed)")
     t.add_argument("--max-steps", type=int, default=None, help="stop after this many updates in total")
     t.add_argument("--lr", type=float, default=DEFAULTS["lr"])
     t.add_argument("--optimizer", choices=("adam", "adagrad"), default=DEFAULTS["optimizer"])
@@ -47,6 +48,8 @@ def add_parser(subparsers):
                    help="learning rate over the budget (--minutes / --max-steps), from --lr down to the floor")
     t.add_argument("--lr-floor", type=float, default=DEFAULTS["lr_floor"],
                    help="the rate at the end of the budget, as a fraction of --lr")
+    t.add_argument("--lr-decay-start", type=float, default=DEFAULTS["lr_decay_start"],
+                   help="fraction of the budget at the peak --lr before the decay begins")
     t.add_argument("--dropout", type=float, default=DEFAULTS["dropout"], help="after every recurrent layer")
     t.add_argument("--embed-dropout", type=float, default=DEFAULTS["embed_dropout"], help="on the embeddings")
     t.add_argument("--eval-every", type=int, default=DEFAULTS["eval_every"],
@@ -58,6 +61,7 @@ def add_parser(subparsers):
                    help="continue from this checkpoint, or a run folder's latest one (its settings are kept)")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.add_argument("--device", choices=("cpu", "gpu"), default="cpu", help="gpu: the CuPy backend")
+    add_threads_arg(t)
     t.set_defaults(func=cmd_train)
 
     s = sub.add_parser("sample", help="generate text from a trained checkpoint")
@@ -69,6 +73,7 @@ def add_parser(subparsers):
     s.add_argument("--top-k", type=int, default=None, help="draw only from the k likeliest characters")
     s.add_argument("--seed", type=int, default=None, help="a fixed seed gives the same text every time")
     s.add_argument("--device", choices=("cpu", "gpu"), default="cpu", help="gpu: the CuPy backend")
+    add_threads_arg(s)
     s.set_defaults(func=cmd_sample)
     return p
 
@@ -115,6 +120,7 @@ def cmd_train(args):
             config = Config(cell=args.model, num_layers=args.layers, hidden=args.hidden, embed=args.embed,
                             dropout=args.dropout, embed_dropout=args.embed_dropout, seq_len=args.seq_len,
                             batch=args.batch, lr=args.lr, lr_schedule=args.lr_schedule, lr_floor=args.lr_floor,
+                            lr_decay_start=args.lr_decay_start,
                             optimizer=args.optimizer, clip=args.clip, eval_every=args.eval_every, seed=args.seed)
         text = load_text(data)
         if not resume:
