@@ -120,7 +120,7 @@ def test_half_finished_file(tmp_path):
 
 MISTAKES = [   # (cell, what the learner wrote instead, the report must say)
     ("rnn", [("da = dh_t * (1 - h_t ** 2)", "da = dh_t * 1.0")], "(1 - h_t^2) of tanh is missing"),
-    ("rnn", [("dh_prev = da @ Wh.T", "dh_prev = np.dot(da, Wh)")], "W_hh is not transposed"),
+    ("rnn", [("dh_prev = da @ Wh.T", "dh_prev = np.dot(da, Wh)")], "W_h is not transposed"),
     ("rnn", [("dh_t = dhs[:, t] + dh_next", "dh_t = dhs[:, t].copy()")], "dh_next is not carried"),
     ("lstm", [("dh_t = dhs[:, t] + dh_next", "dh_t = 1 * dhs[:, t]")], "dh_next is not carried"),
     ("lstm", [("df = dc * c_prev", "df = c_t * dc")], "the forget gate's gradient uses c_t"),
@@ -192,6 +192,6 @@ def test_wrong_arity_shape_and_syntax(tmp_path):
 
 def test_check_leaves_no_state_between_files(tmp_path):
     """The same module name for every learner file: a right file after a wrong one still passes."""
-    bad = exercises.exercise_text("gru", solution=True).replace("dbhn = dhn.sum(axis=0)", "dbhn = 0 * bhn")
+    bad = exercises.exercise_text("gru", solution=True).replace("dbhn = dhWn.sum(axis=0)", "dbhn = 0 * bhn")
     assert checked(tmp_path, bad, "a.py")[0] == 1
     assert checked(tmp_path, exercises.exercise_text("gru", solution=True), "b.py")[0] == 0

@@ -31,8 +31,8 @@ def gru_step_forward(x_t, h_prev, Wx, Wh, b, bhn):
         xw = x_t W_x + b     hw = h_{t-1} W_h     (B, 3H) each, blocks r, z, n
         r   = sigmoid(xw_r + hw_r)               reset gate     (B, H)
         z   = sigmoid(xw_z + hw_z)               update gate    (B, H)
-        hn  = hw_n + b_hn                        (B, H)
-        n   = tanh(xw_n + r * hn)                candidate      (B, H)
+        hWn  = hw_n + b_hn                        (B, H)
+        n   = tanh(xw_n + r * hWn)                candidate      (B, H)
         h_t = (1 - z) * n + z * h_{t-1}          (B, H)
 
     x_t: (B, E)   h_prev: (B, H)   Wx: (E, 3H)   Wh: (H, 3H)   b: (3H,)   bhn: (H,)
@@ -44,10 +44,10 @@ def gru_step_forward(x_t, h_prev, Wx, Wh, b, bhn):
     hw = h_prev @ Wh                              # (B, 3H)
     r = sigmoid(xw[:, :H] + hw[:, :H])
     z = sigmoid(xw[:, H:2 * H] + hw[:, H:2 * H])
-    hn = hw[:, 2 * H:] + bhn
-    n = np.tanh(xw[:, 2 * H:] + r * hn)
+    hWn = hw[:, 2 * H:] + bhn
+    n = np.tanh(xw[:, 2 * H:] + r * hWn)
     h_t = (1 - z) * n + z * h_prev
-    cache = (x_t, h_prev, Wx, Wh, r, z, n, hn)
+    cache = (x_t, h_prev, Wx, Wh, r, z, n, hWn)
     # ---- end of your code ----
     return h_t, cache
 
@@ -57,31 +57,31 @@ def gru_step_backward(dh_t, cache):
 
         dn = dh_t * (1 - z)     dz = dh_t * (h_{t-1} - n)          through h_t = (1 - z) n + z h_{t-1}
         dan = dn * (1 - n^2)                                       through tanh
-        dr = dan * hn           dhn = dan * r                      through r * hn
+        dr = dan * hWn           dhWn = dan * r                      through r * hWn
         dar = dr r (1 - r)      daz = dz z (1 - z)                 through the sigmoids
-        dxw = [dar, daz, dan]   dhw = [dar, daz, dhn]              (B, 3H): what reaches xw and hw
+        dxw = [dar, daz, dan]   dhw = [dar, daz, dhWn]              (B, 3H): what reaches xw and hw
         dx_t = dxw W_x^T     dWx = x_t^T dxw     db = sum_batch dxw
-        dWh = h_{t-1}^T dhw     dbhn = sum_batch dhn
+        dWh = h_{t-1}^T dhw     dbhn = sum_batch dhWn
         dh_prev = dh_t * z + dhw W_h^T                             straight through, and through h_{t-1} W_h
 
     Returns dx_t (B, E), dh_prev (B, H), dWx (E, 3H), dWh (H, 3H), db (3H,), dbhn (H,).
     """
     # ---- your code ---- blank: dx_t = dh_prev = dWx = dWh = db = dbhn = None
-    x_t, h_prev, Wx, Wh, r, z, n, hn = cache
+    x_t, h_prev, Wx, Wh, r, z, n, hWn = cache
     dn = dh_t * (1 - z)                           # backprop through h = (1 - z) n + z h_prev, to n
     dz = dh_t * (h_prev - n)                      # ... to z
     dan = dn * (1 - n ** 2)                       # backprop through tanh
-    dr = dan * hn                                 # backprop through r * hn, to r
-    dhn = dan * r                                 # ... to hn
+    dr = dan * hWn                                 # backprop through r * hWn, to r
+    dhWn = dan * r                                 # ... to hWn
     dar, daz = dr * r * (1 - r), dz * z * (1 - z)   # backprop through the sigmoids
     dxw = np.concatenate([dar, daz, dan], axis=1)   # (B, 3H)
-    dhw = np.concatenate([dar, daz, dhn], axis=1)   # (B, 3H)
+    dhw = np.concatenate([dar, daz, dhWn], axis=1)   # (B, 3H)
     dx_t = dxw @ Wx.T                             # backprop through x_t W_x
     dh_prev = dh_t * z + dhw @ Wh.T               # straight through z h_prev, and through h_prev W_h
     dWx = x_t.T @ dxw
     dWh = h_prev.T @ dhw
     db = dxw.sum(axis=0)
-    dbhn = dhn.sum(axis=0)
+    dbhn = dhWn.sum(axis=0)
     # ---- end of your code ----
     return dx_t, dh_prev, dWx, dWh, db, dbhn
 

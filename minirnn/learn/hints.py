@@ -3,9 +3,9 @@ under the first wrong one. hint(cell, function, quantity) -> one or two lines.""
 
 _STEP = {
     "rnn": {
-        "h_t": "h_t = tanh(a_t), a_t = x_t W_xh + h_{t-1} W_hh + b: (B, E) @ (E, H) + (B, H) @ (H, H) + (H,)",
-        "dx_t": "dx_t = da W_xh^T, where da = dh_t * (1 - h_t^2) is the gradient that passed back through tanh",
-        "dh_prev": "dh_prev = da W_hh^T, where da = dh_t * (1 - h_t^2): through tanh, then through h_{t-1} W_hh",
+        "h_t": "h_t = tanh(a_t), a_t = x_t W_x + h_{t-1} W_h + b: (B, E) @ (E, H) + (B, H) @ (H, H) + (H,)",
+        "dx_t": "dx_t = da W_x^T, where da = dh_t * (1 - h_t^2) is the gradient that passed back through tanh",
+        "dh_prev": "dh_prev = da W_h^T, where da = dh_t * (1 - h_t^2): through tanh, then through h_{t-1} W_h",
         "dWx": "dWx = x_t^T da, where da = dh_t * (1 - h_t^2): (E, B) @ (B, H)",
         "dWh": "dWh = h_{t-1}^T da, where da = dh_t * (1 - h_t^2): (H, B) @ (B, H)",
         "db": "db = da summed over the batch (axis 0), where da = dh_t * (1 - h_t^2)",
@@ -31,7 +31,7 @@ _STEP = {
         "dh_prev": "dh_prev = dh_t * z + dhw W_h^T: straight through z h_{t-1}, and through h_{t-1} W_h, "
                    "where dhw = [dar, daz, dan * r]",
         "dWx": "dWx = x_t^T dxw, dxw = [dr r(1-r), dz z(1-z), dn (1-n^2)], dn = dh_t (1-z), dz = dh_t (h_{t-1} - n), "
-               "dr = dan * hn",
+               "dr = dan * hWn",
         "dWh": "dWh = h_{t-1}^T dhw, where dhw = [dar, daz, dan * r]: n sees h_{t-1} W_hn only through r",
         "db": "db = dxw summed over the batch, dxw = [dar, daz, dan]",
         "dbhn": "dbhn = (dan * r) summed over the batch: b_hn sits inside r * (h_{t-1} W_hn + b_hn)",

@@ -9,8 +9,8 @@ minirnn's own RNN and with finite differences, and names the first quantity that
 
 Notation (row vectors, batch first, as in minirnn's README):
     B batch size, T time steps, E input features, H hidden units
-    x_t (B, E)    h_t (B, H)    Wx = W_xh (E, H)    Wh = W_hh (H, H)    b (H,)
-A gradient is named after what it differentiates: dWh = dL/dW_hh, dh_prev = dL/dh_{t-1}.
+    x_t (B, E)    h_t (B, H)    Wx = W_x (E, H)    Wh = W_h (H, H)    b (H,)
+A gradient is named after what it differentiates: dWh = dL/dW_h, dh_prev = dL/dh_{t-1}.
 Only NumPy is needed: a @ b is the matrix product, a.T the transpose, a.sum(axis=0) sums over the batch.
 """
 import numpy as np
@@ -19,7 +19,7 @@ import numpy as np
 def rnn_step_forward(x_t, h_prev, Wx, Wh, b):
     """One step forward.
 
-        a_t = x_t W_xh + h_{t-1} W_hh + b        (B, E) (E, H) + (B, H) (H, H) + (H,) -> (B, H)
+        a_t = x_t W_x + h_{t-1} W_h + b        (B, E) (E, H) + (B, H) (H, H) + (H,) -> (B, H)
         h_t = tanh(a_t)                          (B, H)
 
     x_t: (B, E)   h_prev: (B, H) = h_{t-1}   Wx: (E, H)   Wh: (H, H)   b: (H,)
@@ -37,8 +37,8 @@ def rnn_step_backward(dh_t, cache):
     """One step backward, given dh_t = dL/dh_t (B, H).
 
         da      = dh_t * (1 - h_t^2)             through tanh: tanh'(a) = 1 - tanh(a)^2     (B, H)
-        dx_t    = da W_xh^T                      (B, H) (H, E) -> (B, E)
-        dh_prev = da W_hh^T                      (B, H) (H, H) -> (B, H)
+        dx_t    = da W_x^T                      (B, H) (H, E) -> (B, E)
+        dh_prev = da W_h^T                      (B, H) (H, H) -> (B, H)
         dWx     = x_t^T da                       (E, B) (B, H) -> (E, H)
         dWh     = h_{t-1}^T da                   (H, B) (B, H) -> (H, H)
         db      = da summed over the batch       (H,)
@@ -48,8 +48,8 @@ def rnn_step_backward(dh_t, cache):
     # ---- your code ---- blank: dx_t = dh_prev = dWx = dWh = db = None
     x_t, h_prev, Wx, Wh, h_t = cache
     da = dh_t * (1 - h_t ** 2)                    # backprop through tanh
-    dx_t = da @ Wx.T                              # backprop through x_t W_xh
-    dh_prev = da @ Wh.T                           # backprop through h_{t-1} W_hh
+    dx_t = da @ Wx.T                              # backprop through x_t W_x
+    dh_prev = da @ Wh.T                           # backprop through h_{t-1} W_h
     dWx = x_t.T @ da
     dWh = h_prev.T @ da
     db = da.sum(axis=0)
