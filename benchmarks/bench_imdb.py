@@ -1,46 +1,40 @@
-"""IMDB accuracy: SimpleRNN, LSTM and GRU on the official 25k/25k split, and the padding pitfall.
+"""IMDB accuracy: SimpleRNN, LSTM and GRU on the official 25k/25k split, and the padding pitfall,
+trained by the same code as `minirnn train` / `minirnn compare` (minirnn.apps.sentiment_train.train),
+with the same defaults (sentiment.DEFAULTS, the measured recipe) unless an option below changes one.
 
-    python benchmarks/bench_imdb.py                                   # every run below (~40 min on 2 quiet cores)
-    python benchmarks/bench_imdb.py --runs rnn,pitfall --epochs 4     # some of them
-    python benchmarks/bench_imdb.py --data path/to/aclImdb_v1.tar.gz
+    python benchmarks/bench_imdb.py --runs rnn,lstm,gru      # = minirnn compare --models rnn,lstm,gru --data ...
+    python benchmarks/bench_imdb.py --runs pitfall           # post-padded, no mask: the classic mistake
+    python benchmarks/bench_imdb.py --runs lstm --lr 5e-4,1e-3   # a learning-rate search, chosen on validation
+    python benchmarks/bench_imdb.py --data imdb              # the archive `minirnn download imdb` fetched
 
-Model selection: by default 10% of the training reviews are held out. Each model trains once per
-learning rate in --lr (default 5e-4 and 1e-3); the weights of the epoch, and of the learning rate,
-with the best accuracy on the held-out reviews are kept, and only those are scored on the test set
-(--val-fraction 0 scores the last epoch instead, as the classic exercise does).
+Model selection (the defaults): 10% of the training reviews are held out; the weights of the epoch
+with the best accuracy on them are kept, and only those are scored on the test set, once. With
+several learning rates in --lr, the rate whose best epoch scores best on validation is marked as
+chosen; the test set is not consulted.
 
-Targets (issue 3): test accuracy SimpleRNN >= 0.85, LSTM >= 0.88, GRU >= 0.88, each trained from
-scratch under the same budget (same epochs, batch size, learning rates tried, vocabulary and maxlen).
-"pitfall" trains the SimpleRNN the classic way: post-padded, no mask, so it reads the last time
-step, which is padding for every review shorter than maxlen.
+Targets (issue 3): test accuracy SimpleRNN >= 0.85, LSTM >= 0.88, GRU >= 0.88.
 
-Adds its results to benchmarks/results/imdb.json and imdb.md (so models can be run one at a time),
-and draws the curves of this invocation's runs to benchmarks/results/imdb_<budget>_<runs>.png.
+Adds its results to benchmarks/results/imdb.json and imdb.md (every run, with its command), and
+draws the curves of this invocation's runs to benchmarks/results/imdb_<budget>_<runs>.png.
 """
 import argparse
 import datetime
 import json
 import os
 import platform
+import shlex
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
+from threadpoolctl import threadpool_limits
 
 from minirnn.viz import plots
 from minirnn.apps import sentiment, sentiment_train
-from minirnn.backend import to_numpy
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parent.parent / "shared" / "data" / "aclImdb_v1_labeled.tar.gz"
-
-# The budget every model gets: the same data, vocabulary, maxlen, epochs, batch size, optimizer and
-# choice of learning rates. The final budget (benchmarks/results/imdb.md): T = 500, dropout 0.5 on
-# the embeddings, Adam at 5e-4 and at 1e-3, 6 epochs each; the epoch and the learning rate that
-# score best on the held-out 10% are kept, and only that one model is scored on the test set.
-BUDGET = dict(num_words=10000, embed_dim=64, hidden=64, maxlen=500, padding="post", batch_size=64,
-              lr="5e-4,1e-3", lr_decay=1.0, clip_norm=5.0, dropout=0.5, epochs=6)
+D = sentiment.DEFAULTS
 RUNS = {
     "rnn": dict(cell="rnn"),                                  # Embedding -> SimpleRNN(64) -> Dense(64, relu) -> Dense(1, sigmoid)
     "lstm": dict(cell="lstm"),
@@ -49,91 +43,68 @@ RUNS = {
 }
 
 
-def train_keep_best(config, train, test, args):
-    """Train on all but a seeded val_fraction of the training reviews, keep the weights of the epoch
-    with the best validation accuracy, and score those on the test set, which training never sees.
-    Returns (model, history, best epoch, {"accuracy", "loss"} on the test set)."""
-    (x, y), n = train, len(train[0])
-    order = np.random.default_rng(config["seed"]).permutation(n)
-    val, fit = order[:int(n * args.val_fraction)], order[int(n * args.val_fraction):]
-    model = sentiment.model_from_config(config)
-    best = {"accuracy": -1.0}
-
-    def keep_best(model, epoch, history):
-        if history["val_accuracy"][-1] > best["accuracy"]:
-            best.update(accuracy=history["val_accuracy"][-1], epoch=epoch + 1,
-                        params={k: to_numpy(v).copy() for k, v in model.params.items()})
-
-    history = model.fit(x[fit], y[fit], epochs=config["epochs"], batch_size=config["batch_size"],
-                        validation_data=(x[val], y[val]), seed=config["seed"], verbose=not args.quiet,
-                        on_epoch_end=keep_best, lr_schedule=sentiment.lr_schedule(config))
-    model.load_params(best["params"])
-    return model, history, best["epoch"], model.evaluate(*test)
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=str(DATA))
-    ap.add_argument("--runs", default=",".join(RUNS), help=f"comma list of {', '.join(RUNS)} "
+    ap.add_argument("--runs", default="rnn,lstm,gru", help=f"comma list of {', '.join(RUNS)} "
                                                            "('' rewrites imdb.md from imdb.json)")
-    ap.add_argument("--epochs", type=int, default=BUDGET["epochs"])
-    ap.add_argument("--maxlen", type=int, default=BUDGET["maxlen"])
+    ap.add_argument("--epochs", type=int, default=D["epochs"])
+    ap.add_argument("--maxlen", type=int, default=D["maxlen"])
     ap.add_argument("--bidirectional", action="store_true", help="every run reads both ways")
-    ap.add_argument("--dropout", type=float, default=BUDGET["dropout"], help="dropout on the embeddings")
-    ap.add_argument("--lr", default=BUDGET["lr"],
-                    help="Adam's learning rate, or a comma list: each model trains at each one, and the "
-                         "run with the best validation accuracy is marked as the one chosen")
-    ap.add_argument("--lr-decay", type=float, default=BUDGET["lr_decay"],
-                    help="epoch e trains at lr * lr_decay**e (from e = 0)")
+    ap.add_argument("--dropout", type=float, default=D["dropout"], help="dropout on the embeddings")
+    ap.add_argument("--lr", default="", help="Adam's learning rate, or a comma list (each run trains at each, "
+                                             "the best on validation is marked chosen); default: per model")
+    ap.add_argument("--lr-decay", type=float, default=D["lr_decay"], help="epoch e trains at lr * lr_decay**e")
     ap.add_argument("--seed", type=int, default=0, help="initial weights, shuffling, dropout and the validation split")
-    ap.add_argument("--val-fraction", type=float, default=0.1,
+    ap.add_argument("--val-fraction", type=float, default=D["validation_split"],
                     help="hold out this part of the training reviews; keep the epoch that scores best on it "
-                         "(0: score the last epoch, with the test set as the per-epoch validation set)")
+                         "(0: keep the last epoch)")
+    ap.add_argument("--threads", type=int, default=1, help="BLAS threads")
     ap.add_argument("--fresh", action="store_true", help="forget earlier results instead of adding to them")
     ap.add_argument("--out", default="runs/bench_imdb", help="checkpoints and per-model figures")
     ap.add_argument("--quiet", action="store_true")
     ap.add_argument("--limit", type=int, default=None, help="only this many reviews per split (a smoke test)")
     ap.add_argument("--results", default=str(HERE / "results"), help="folder for imdb.json / imdb.md")
     args = ap.parse_args()
-    if not Path(args.data).exists():
+    if args.data != "imdb" and not Path(args.data).exists():
         print(f"bench_imdb: {args.data} not found; skipping (pass --data aclImdb_v1.tar.gz)")
         return 0
     names = [n.strip() for n in args.runs.split(",") if n.strip()]
     unknown = [n for n in names if n not in RUNS]
     if unknown:
         raise SystemExit(f"bench_imdb: unknown run(s) {unknown}; known: {list(RUNS)}")
+    threadpool_limits(args.threads)
 
-    lrs = [float(v) for v in args.lr.split(",") if v.strip()]
+    lrs = [float(v) for v in args.lr.split(",") if v.strip()] or [None]
     results, histories, datasets = [], {}, {}
     for name, lr in [(name, lr) for name in names for lr in lrs]:
-        config = sentiment.Config(**dict(BUDGET, epochs=args.epochs, maxlen=args.maxlen, data=args.data,
-                                         limit=args.limit, bidirectional=args.bidirectional,
-                                         dropout=args.dropout, lr=lr, lr_decay=args.lr_decay, seed=args.seed,
-                                         **RUNS[name]))
+        config = sentiment.Config(**dict(dict(epochs=args.epochs, maxlen=args.maxlen, data=args.data,
+                                              limit=args.limit, bidirectional=args.bidirectional,
+                                              dropout=args.dropout, lr=lr, lr_decay=args.lr_decay, seed=args.seed,
+                                              validation_split=args.val_fraction), **RUNS[name]))
         key = (config["padding"], config["maxlen"])
         if key not in datasets:                          # read and tokenize once per padding mode
             datasets[key] = sentiment.load_data(config, progress=not args.quiet)
         t0, load_before = time.time(), os.getloadavg()[0]
-        tokenizer, train, test = datasets[key]
-        if args.val_fraction:
-            model, history, best_epoch, test_result = train_keep_best(config, train, test, args)
-        else:                                            # score the last epoch on the test set
-            folder = os.path.join(args.out, name if len(lrs) == 1 else f"{name}_lr{lr:g}")
-            model, _, history, _ = sentiment_train.train(config, folder,
-                                                         verbose=not args.quiet, data=datasets[key])
-            best_epoch, test_result = config["epochs"], {"accuracy": history["val_accuracy"][-1],
-                                                         "loss": history["val_loss"][-1]}
+        folder = os.path.join(args.out, name if len(lrs) == 1 else f"{name}_lr{lr:g}")
+        model, _, history, interrupted = sentiment_train.train(config, folder, progress=not args.quiet,
+                                                               data=datasets[key])
+        if interrupted:
+            return 130
+        lr = sentiment.learning_rate(config)
         label = sentiment_train.model_name(config)
         histories[label + (f" lr {lr:g}" if len(lrs) > 1 else "")] = history
         results.append({"run": name, "model": label, "date": datetime.datetime.now().isoformat(timespec="minutes"),
-                        "command": "python " + " ".join(sys.argv), "test_accuracy": round(test_result["accuracy"], 4),
-                        "test_loss": round(test_result["loss"], 4), "epoch_kept": best_epoch,
+                        "command": "python " + " ".join(shlex.quote(a) for a in sys.argv),
+                        "test_accuracy": round(model.test["accuracy"], 4), "test_loss": round(model.test["loss"], 4),
+                        "epoch_kept": model.best["epoch"] if config["keep_best"] else config["epochs"],
                         "val_fraction": args.val_fraction,
                         "val_accuracy_per_epoch": [round(a, 4) for a in history["val_accuracy"]],
                         "seconds_per_epoch": round(sum(history["seconds"]) / len(history["seconds"]), 1),
                         "minutes_total": round((time.time() - t0) / 60, 1), "parameters": model.num_params(),
                         "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
-                        "config": {k: v for k, v in config.items() if k not in ("data", "limit")}})
+                        "threads": args.threads,
+                        "config": {**{k: v for k, v in config.items() if k not in ("data", "limit")}, "lr": lr}})
         print(f"{label} (lr {lr:g}): test accuracy {results[-1]['test_accuracy']}", flush=True)
     if len(lrs) > 1 and args.val_fraction:
         # The learning rate is chosen per model on the validation split only; the test set is not consulted.
@@ -151,7 +122,7 @@ def main():
     results_dir = Path(args.results)
     budget = (f"T{args.maxlen}_e{args.epochs}" + ("_bi" if args.bidirectional else "")
               + (f"_do{args.dropout}" if args.dropout else "")
-              + (f"_lr{args.lr.replace(',', '-')}" if args.lr != BUDGET["lr"] else "")
+              + (f"_lr{args.lr.replace(',', '-')}" if args.lr else "")
               + (f"_decay{args.lr_decay:g}" if args.lr_decay != 1 else "")
               + (f"_seed{args.seed}" if args.seed else ""))
     path = results_dir / "imdb.json"

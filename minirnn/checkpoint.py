@@ -69,7 +69,7 @@ def load(path):
     if os.path.isdir(path):
         raise ValueError(f"checkpoint {path} is a folder; give the checkpoint.npz file inside it")
     if not zipfile.is_zipfile(path):              # .npz is a zip; anything else is not ours
-        raise ValueError(f"checkpoint {path} is damaged or not a checkpoint (not a .npz archive)")
+        raise ValueError(f"checkpoint {path} is damaged or not a checkpoint (not a whole .npz archive: truncated?)")
     try:
         with np.load(path, allow_pickle=False) as z:
             data = {k: z[k] for k in z.files}

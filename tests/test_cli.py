@@ -20,6 +20,7 @@ def minirnn(*args, stdin=None):
 def test_train_then_predict_from_arguments_and_stdin(tmp_path):
     r = minirnn("train", "--model", "gru", "--out", tmp_path, *TINY)
     assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[-1].startswith("test accuracy: 0.")      # the closing line, even with --quiet
     ckpt = tmp_path / "checkpoint.npz"
     assert ckpt.exists() and mpimg.imread(tmp_path / "training.png").shape[:2] == (480, 1200)
 
@@ -44,10 +45,12 @@ def test_compare_writes_its_table_and_figure(tmp_path):
     with open(tmp_path / "comparison.csv") as f:
         rows = list(csv.DictReader(f))
     assert [row["model"] for row in rows] == ["SimpleRNN", "LSTM"]
+    assert [float(row["lr"]) for row in rows] == [5e-4, 5e-4]            # the measured rate per model
     for row in rows:
         assert 0 <= float(row["test_accuracy"]) <= 1 and float(row["seconds_per_epoch"]) > 0
     assert int(rows[1]["parameters"]) > int(rows[0]["parameters"])     # the LSTM has 4x the recurrent weights
-    assert "| SimpleRNN |" in (tmp_path / "comparison.md").read_text()
+    md = (tmp_path / "comparison.md").read_text()
+    assert "| SimpleRNN |" in md and md.startswith("`minirnn compare --models rnn,lstm")
     assert mpimg.imread(tmp_path / "comparison.png").shape[:2] == (480, 1200)
 
 
