@@ -101,10 +101,12 @@ _fused_failed = None  # the reason the kernels could not be compiled in this pro
 
 
 def _fusable_inputs(args):
-    """True when every array argument is a CuPy array of one dtype the kernels are built for."""
+    """True when every array argument (and every array in a tuple of gates) is a CuPy array of one
+    dtype the kernels are built for."""
     dtype = args[0].dtype
+    arrays = [b for a in args for b in (a if isinstance(a, (tuple, list)) else (a,))]
     return dtype in FUSED_DTYPES and all(
-        isinstance(a, _cupy.ndarray) and a.dtype == dtype for a in args if hasattr(a, "dtype"))
+        isinstance(a, _cupy.ndarray) and a.dtype == dtype for a in arrays if hasattr(a, "dtype"))
 
 
 def fusable(fn):

@@ -13,8 +13,12 @@ in rnn.py, lstm.py or gru.py that it replaces (see the equations there and at th
     rnn_cell_backward(dh, h) -> da
     lstm_cell_forward(xw, hh, c_prev) -> (h, c, gates, tanh_c)      kernels/lstm_cell.cu
     lstm_cell_backward(dh, dc, c_prev, gates, tanh_c) -> (da, dc_prev)
-    gru_cell_forward(xw, hh, bhn, h_prev) -> (h, gates, hn)         kernels/gru_cell.cu
+    gru_cell_forward(xw, hh, bhn, h_prev) -> (h, gates, hWn)        kernels/gru_cell.cu
     gru_cell_backward(dh, h_prev, gates, hWn) -> (dxw, dhh, dh_prev_direct)
+
+gates is a tuple of (B, H) blocks, (i, f, g, o) or (r, z, n), as in the cell files. The kernels
+write them side by side into one (B, 4H) or (B, 3H) array; the forward returns its column blocks
+(views) and the backward hands that array back to its kernel (_joined).
 
 How a kernel runs: the .cu text is read from disk, compiled once by NVRTC through
 cupy.RawModule, and cached; each call allocates its outputs and launches ceil(B*H / 256) blocks
@@ -80,6 +84,12 @@ def _kernel(filename, name, dtype):
 
 def _inputs(where, *arrays):
     """Check that every input is a CuPy float32/float64 array of one dtype; make them C-contiguous."""
+    _check(where, *arrays)
+    return [backend.cupy_module().ascontiguousarray(a) for a in arrays]
+
+
+def _check(where, *arrays):
+    """Raise a clear TypeError unless every input is a CuPy float32/float64 array of one dtype."""
     cupy = backend.cupy_module()
     dtype = arrays[0].dtype
     for a in arrays:
@@ -88,7 +98,6 @@ def _inputs(where, *arrays):
         if a.dtype != dtype or dtype not in KERNEL_SUFFIX:
             raise TypeError(f"{where}: inputs must all be float32 or all float64, got "
                             f"{', '.join(str(b.dtype) for b in arrays)}")
-    return [cupy.ascontiguousarray(a) for a in arrays]
 
 
 def _empty(shape, dtype):
@@ -100,6 +109,34 @@ def _empty(shape, dtype):
 def _check_shape(where, name, a, shape):
     if tuple(a.shape) != shape:
         raise ValueError(f"{where}: {name} must have shape {shape}, got {tuple(a.shape)}")
+
+
+def _joined(where, blocks, B, H):
+    """(B, H) blocks -> the (B, G*H) array they are the column blocks of, as the forward returned
+    them (no copy), or else a new array joining them side by side."""
+    if not isinstance(blocks, (tuple, list)) or len(blocks) not in (3, 4):
+        raise TypeError(f"{where}: gates must be the tuple of (B, H) blocks the forward returned")
+    _check(where, *blocks)
+    for name, b in zip("ifgo" if len(blocks) == 4 else "rzn", blocks):
+        _check_shape(where, f"gates ({name})", b, (B, H))
+    base = blocks[0].base
+    if (base is not None and tuple(base.shape) == (B, len(blocks) * H) and base.flags.c_contiguous
+            and all(b.base is base and _address(b) == _address(base) + k * H * base.itemsize
+                    for k, b in enumerate(blocks))):
+        return base
+    return backend.cupy_module().concatenate(blocks, axis=1)
+
+
+def _address(a):
+    """Where an array's first element is, on the device (CuPy) or the host (the tests' stand-in)."""
+    interface = getattr(a, "__cuda_array_interface__", None) or a.__array_interface__
+    return interface["data"][0]
+
+
+def _blocks(gates, G):
+    """(B, G*H) -> its G column blocks (B, H) each, as views."""
+    H = gates.shape[1] // G
+    return tuple(gates[:, k * H:(k + 1) * H] for k in range(G))
 
 
 def _launch(filename, name, B, H, *arrays):
@@ -141,7 +178,7 @@ def rnn_cell_backward(dh, h):
 # -- LSTM (gates i, f, g, o) ---------------------------------------------------------------------
 
 def lstm_cell_forward(xw, hh, c_prev):
-    """xw, hh: (B, 4H), c_prev: (B, H) -> h (B, H), c (B, H), gates (B, 4H), tanh_c (B, H)."""
+    """xw, hh: (B, 4H), c_prev: (B, H) -> h (B, H), c (B, H), gates (i, f, g, o) (B, H) each, tanh_c (B, H)."""
     where = "fused.lstm_cell_forward"
     xw, hh, c_prev = _inputs(where, xw, hh, c_prev)
     B, H = c_prev.shape
@@ -150,17 +187,18 @@ def lstm_cell_forward(xw, hh, c_prev):
     h, c, tanh_c = (_empty((B, H), xw.dtype) for _ in range(3))
     gates = _empty((B, 4 * H), xw.dtype)
     _launch("lstm_cell.cu", "lstm_cell_forward", B, H, xw, hh, c_prev, h, c, gates, tanh_c)
-    return h, c, gates, tanh_c
+    return h, c, _blocks(gates, 4), tanh_c
 
 
 def lstm_cell_backward(dh, dc, c_prev, gates, tanh_c):
-    """dh, dc, c_prev: (B, H), gates: (B, 4H), tanh_c: (B, H) -> da (B, 4H), dc_prev (B, H)."""
+    """dh, dc, c_prev: (B, H), gates (i, f, g, o) (B, H) each, tanh_c: (B, H) -> da (B, 4H), dc_prev (B, H)."""
     where = "fused.lstm_cell_backward"
-    dh, dc, c_prev, gates, tanh_c = _inputs(where, dh, dc, c_prev, gates, tanh_c)
+    dh, dc, c_prev, tanh_c = _inputs(where, dh, dc, c_prev, tanh_c)
     B, H = dh.shape
     for name, a in (("dc", dc), ("c_prev", c_prev), ("tanh_c", tanh_c)):
         _check_shape(where, name, a, (B, H))
-    _check_shape(where, "gates", gates, (B, 4 * H))
+    gates = _joined(where, gates, B, H)
+    _check(where, dh, gates)                                           # one dtype for all
     da = _empty((B, 4 * H), dh.dtype)
     dc_prev = _empty((B, H), dh.dtype)
     _launch("lstm_cell.cu", "lstm_cell_backward", B, H, dh, dc, c_prev, gates, tanh_c, da, dc_prev)
@@ -170,27 +208,29 @@ def lstm_cell_backward(dh, dc, c_prev, gates, tanh_c):
 # -- GRU (blocks r, z, n) ------------------------------------------------------------------------
 
 def gru_cell_forward(xw, hh, bhn, h_prev):
-    """xw, hh: (B, 3H), bhn: (H,), h_prev: (B, H) -> h (B, H), gates (B, 3H), hn (B, H)."""
+    """xw, hh: (B, 3H), bhn: (H,), h_prev: (B, H) -> h (B, H), gates (r, z, n) (B, H) each, hWn (B, H)."""
     where = "fused.gru_cell_forward"
     xw, hh, bhn, h_prev = _inputs(where, xw, hh, bhn, h_prev)
     B, H = h_prev.shape
     _check_shape(where, "xw", xw, (B, 3 * H))
     _check_shape(where, "hh", hh, (B, 3 * H))
     _check_shape(where, "bhn", bhn, (H,))
-    h, hn = (_empty((B, H), xw.dtype) for _ in range(2))
+    h, hWn = (_empty((B, H), xw.dtype) for _ in range(2))
     gates = _empty((B, 3 * H), xw.dtype)
-    _launch("gru_cell.cu", "gru_cell_forward", B, H, xw, hh, bhn, h_prev, h, gates, hn)
-    return h, gates, hn
+    _launch("gru_cell.cu", "gru_cell_forward", B, H, xw, hh, bhn, h_prev, h, gates, hWn)
+    return h, _blocks(gates, 3), hWn
 
 
 def gru_cell_backward(dh, h_prev, gates, hWn):
-    """dh, h_prev: (B, H), gates: (B, 3H), hWn (the forward's hn, h_prev W_hn + b_hn): (B, H) -> dxw (B, 3H), dhh (B, 3H), dh_prev_direct (B, H)."""
+    """dh, h_prev: (B, H), gates (r, z, n) (B, H) each, hWn = h_{t-1} W_hn + b_hn (B, H)
+    -> dxw (B, 3H), dhh (B, 3H), dh_prev_direct (B, H)."""
     where = "fused.gru_cell_backward"
-    dh, h_prev, gates, hWn = _inputs(where, dh, h_prev, gates, hWn)
+    dh, h_prev, hWn = _inputs(where, dh, h_prev, hWn)
     B, H = dh.shape
     _check_shape(where, "h_prev", h_prev, (B, H))
     _check_shape(where, "hWn", hWn, (B, H))
-    _check_shape(where, "gates", gates, (B, 3 * H))
+    gates = _joined(where, gates, B, H)
+    _check(where, dh, gates)                                           # one dtype for all
     dxw, dhh = (_empty((B, 3 * H), dh.dtype) for _ in range(2))
     dh_prev_direct = _empty((B, H), dh.dtype)
     _launch("gru_cell.cu", "gru_cell_backward", B, H, dh, h_prev, gates, hWn, dxw, dhh, dh_prev_direct)

@@ -41,9 +41,8 @@ def gru_cell_forward(xw, hh, bhn, h_prev):
     """The element-wise part of one step (no matrix product, no mask).
 
     xw: (B, 3H)  x_t W_x + b;   hh: (B, 3H)  h_{t-1} W_h (no bias);   bhn: (H,)  b_hn;   h_prev: (B, H)
-    Returns h (B, H), gates (B, 3H) = [r, z, n], and hWn (B, H) = h_{t-1} W_hn + b_hn.
+    Returns h (B, H), gates = (r, z, n) (three (B, H) arrays) and hWn (B, H) = h_{t-1} W_hn + b_hn.
     """
-    xp = array_module(xw)
     xw_r, xw_z, xw_n = gate_blocks(xw)
     hh_r, hh_z, hh_n = gate_blocks(hh)
     r = sigmoid(xw_r + hh_r)                        # r_t = sigmoid(x_t W_xr + b_r + h_{t-1} W_hr)
@@ -51,20 +50,19 @@ def gru_cell_forward(xw, hh, bhn, h_prev):
     hWn = hh_n + bhn                                # h_{t-1} W_hn + b_hn
     n = tanh(xw_n + r * hWn)                        # n_t = tanh(x_t W_xn + b_xn + r_t (h_{t-1} W_hn + b_hn))
     h = (1 - z) * n + z * h_prev                    # h_t = (1 - z_t) n_t + z_t h_{t-1}
-    gates = xp.concatenate([r, z, n], axis=1)       # kept for the backward: (B, 3H)
-    return h, gates, hWn
+    return h, (r, z, n), hWn
 
 
 @fusable                                    # on CuPy: one fused CUDA kernel (kernels/gru_cell.cu)
 def gru_cell_backward(dh, h_prev, gates, hWn):
     """Backward of gru_cell_forward, line by line in reverse.
 
-    dh: (B, H) dL/dh_t;   h_prev, hWn: (B, H);   gates: (B, 3H) = [r, z, n]
+    dh: (B, H) dL/dh_t;   h_prev, hWn: (B, H);   gates: (r, z, n), three (B, H) arrays
     Returns dxw (B, 3H) = dL/d(x_t W_x + b), dhh (B, 3H) = dL/d(h_{t-1} W_h), whose n block is also
     dL/db_hn, and dh_prev_direct (B, H) = dh z_t, the part of dL/dh_{t-1} that skips W_h.
     """
     xp = array_module(dh)
-    r, z, n = gate_blocks(gates)
+    r, z, n = gates
     dn = dh * (1 - z)                               # backprop through h = (1 - z) n + z h_prev, to n
     dz = dh * (h_prev - n)                          # ... to z
     dh_prev_direct = dh * z                         # ... and to h_prev

@@ -43,10 +43,9 @@ def lstm_cell_forward(xw, hh, c_prev):
     """The element-wise part of one step (no matrix product, no mask).
 
     xw: (B, 4H)  x_t W_x + b;   hh: (B, 4H)  h_{t-1} W_h;   c_prev: (B, H)  c_{t-1}
-    Returns h (B, H), c (B, H), gates (B, 4H) = [i, f, g, o] (after their nonlinearities)
-    and tanh_c (B, H) = tanh(c_t).
+    Returns h (B, H), c (B, H), gates = (i, f, g, o) (four (B, H) arrays, after their
+    nonlinearities) and tanh_c (B, H) = tanh(c_t).
     """
-    xp = array_module(xw)
     a = xw + hh                                     # a_t = x_t W_x + b + h_{t-1} W_h: (B, 4H)
     a_i, a_f, a_g, a_o = gate_blocks(a)
     i = sigmoid(a_i)                                # i_t = sigmoid(a_t[i])
@@ -56,19 +55,19 @@ def lstm_cell_forward(xw, hh, c_prev):
     c = f * c_prev + i * g                          # c_t = f_t c_{t-1} + i_t g_t
     tanh_c = tanh(c)
     h = o * tanh_c                                  # h_t = o_t tanh(c_t)
-    gates = xp.concatenate([i, f, g, o], axis=1)    # kept for the backward: (B, 4H)
-    return h, c, gates, tanh_c
+    return h, c, (i, f, g, o), tanh_c
 
 
 @fusable                                    # on CuPy: one fused CUDA kernel (kernels/lstm_cell.cu)
 def lstm_cell_backward(dh, dc, c_prev, gates, tanh_c):
     """Backward of lstm_cell_forward, line by line in reverse.
 
-    dh, dc: (B, H)  dL/dh_t and dL/dc_t (from step t+1);   c_prev, tanh_c: (B, H);   gates: (B, 4H)
+    dh, dc: (B, H)  dL/dh_t and dL/dc_t (from step t+1);   c_prev, tanh_c: (B, H)
+    gates: (i, f, g, o), four (B, H) arrays, as lstm_cell_forward returned them
     Returns da (B, 4H) = dL/da_t (the gates before their nonlinearities) and dc_prev (B, H) = dL/dc_{t-1}.
     """
     xp = array_module(dh)
-    i, f, g, o = gate_blocks(gates)
+    i, f, g, o = gates
     do = dh * tanh_c                                # backprop through h = o tanh(c), to o
     dc = dc + tanh_backward(dh * o, tanh_c)         # ... and to c: dh o (1 - tanh(c)^2), plus what step t+1 sent
     di = dc * g                                     # backprop through c = f c_prev + i g, to i

@@ -60,14 +60,12 @@ def run_steps(layer, x):
         if isinstance(layer, LSTM):
             s["c_prev"] = c
             h, c, cache = lstm_step_forward(xw, h, c, p["Wh"])
-            for k, name in enumerate("ifgo"):                      # cache.gates: [i, f, g, o] (B, 4H)
-                s[name] = cache.gates[:, k * H:(k + 1) * H]
+            s.update(zip("ifgo", cache.gates))                     # cache.gates: (i, f, g, o), each (B, H)
             s["c"] = c
         elif isinstance(layer, GRU):
             h, cache = gru_step_forward(xw, h, p["Wh"], p["bhn"])
             s["hWn"] = cache.hWn                                   # h_{t-1} W_hn + b_hn
-            for k, name in enumerate("rzn"):                       # cache.gates: [r, z, n] (B, 3H)
-                s[name] = cache.gates[:, k * H:(k + 1) * H]
+            s.update(zip("rzn", cache.gates))                      # cache.gates: (r, z, n), each (B, H)
         else:
             h, cache = rnn_step_forward(xw, h, p["Wh"], None, layer.nonlinearity)
         s.update(h=h, cache=cache)

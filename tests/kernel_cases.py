@@ -9,13 +9,14 @@ import numpy as np
 
 from minirnn import fused
 
-# name -> (kernel file, output widths in units of H): (B, G*H) each
+# name -> (kernel file, output widths in units of H): (B, G*H) each, as the kernels write them
+# (the cell functions return the gates as a tuple of (B, H) blocks: joined() lays them side by side)
 CONTRACT = {
     "rnn_cell_forward": ("rnn_cell.cu", (1,)),                  # h
     "rnn_cell_backward": ("rnn_cell.cu", (1,)),                 # da
-    "lstm_cell_forward": ("lstm_cell.cu", (1, 1, 4, 1)),        # h, c, gates, tanh_c
+    "lstm_cell_forward": ("lstm_cell.cu", (1, 1, 4, 1)),        # h, c, gates (i, f, g, o), tanh_c
     "lstm_cell_backward": ("lstm_cell.cu", (4, 1)),             # da, dc_prev
-    "gru_cell_forward": ("gru_cell.cu", (1, 3, 1)),             # h, gates, hn
+    "gru_cell_forward": ("gru_cell.cu", (1, 3, 1)),             # h, gates (r, z, n), hWn
     "gru_cell_backward": ("gru_cell.cu", (3, 3, 1)),            # dxw, dhh, dh_prev_direct
 }
 FILES = sorted({f for f, _ in CONTRACT.values()})
@@ -32,7 +33,18 @@ def reference(name):
 
 
 def as_tuple(result):
-    return result if isinstance(result, tuple) else (result,)
+    return tuple(result) if isinstance(result, (tuple, list)) else (result,)
+
+
+def each_array(fn, values):
+    """values (a function's inputs or results) with fn applied to every array, inside the gates tuple too."""
+    return [tuple(fn(b) for b in v) if isinstance(v, tuple) else fn(v) for v in as_tuple(values)]
+
+
+def joined(values):
+    """values with each gates tuple of (B, H) blocks joined side by side into one (B, G*H) array, as
+    the kernels lay them out (the blocks must be NumPy arrays)."""
+    return [np.concatenate(v, axis=1) if isinstance(v, tuple) else v for v in as_tuple(values)]
 
 
 def make_inputs(name, B, H, dtype, seed=0):
@@ -51,7 +63,7 @@ def make_inputs(name, B, H, dtype, seed=0):
         return r(B, H), out[0]                                   # dh, h
     if cell == "lstm":
         return r(B, H), r(B, H), fwd[2], out[2], out[3]          # dh, dc, c_prev, gates, tanh_c
-    return r(B, H), fwd[3], out[1], out[2]                       # dh, h_prev, gates, hn
+    return r(B, H), fwd[3], out[1], out[2]                       # dh, h_prev, gates, hWn
 
 
 def kernel_names(filename):

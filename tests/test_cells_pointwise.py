@@ -32,12 +32,19 @@ def check(got, want, dtype):
 
 
 def call_untouched(fn, *args):
-    """Call fn and assert it did not write into any of its inputs."""
-    before = [a.copy() for a in args]
+    """Call fn and assert it did not write into any of its inputs (the gates tuple's blocks included)."""
+    flat = [b for a in args for b in (a if isinstance(a, tuple) else (a,))]
+    before = [a.copy() for a in flat]
     out = fn(*args)
-    for a, b in zip(args, before):
+    for a, b in zip(flat, before):
         np.testing.assert_array_equal(a, b)
     return out
+
+
+def side_by_side(gates):
+    """The gates tuple of (B, H) blocks -> (B, G*H), after checking each block."""
+    assert isinstance(gates, tuple) and all(g.flags.c_contiguous and g.ndim == 2 for g in gates)
+    return np.concatenate(gates, axis=1)
 
 
 def f64(*arrays_):
@@ -67,7 +74,7 @@ def test_lstm_cell(dtype):
     ai, af, ag, ao = np.split(a, 4, axis=1)                      # PyTorch's order i, f, g, o
     i, f, g, o = sig(ai), sig(af), np.tanh(ag), sig(ao)
     C = f * c_prev.astype(np.float64) + i * g
-    check(gates, np.concatenate([i, f, g, o], axis=1), dtype)
+    check(side_by_side(gates), np.concatenate([i, f, g, o], axis=1), dtype)
     check(c, C, dtype)
     check(tanh_c, np.tanh(C), dtype)
     check(h, o * np.tanh(C), dtype)
@@ -75,7 +82,7 @@ def test_lstm_cell(dtype):
     dh, dc = arrays(rng, dtype, (B, H), (B, H))
     da, dc_prev = call_untouched(lstm_cell_backward, dh, dc, c_prev, gates, tanh_c)
     # the contract's backward formulas, from the stored (rounded) forward values
-    i, f, g, o = np.split(gates.astype(np.float64), 4, axis=1)
+    i, f, g, o = f64(*gates)
     tc, cp, dH, dC = f64(tanh_c, c_prev, dh, dc)
     dc_total = dC + dH * o * (1 - tc ** 2)
     do, di, df, dg = dH * tc, dc_total * g, dc_total * cp, dc_total * i
@@ -86,21 +93,21 @@ def test_lstm_cell(dtype):
 def test_gru_cell(dtype):
     rng = np.random.default_rng(2)
     xw, hh, bhn, h_prev = arrays(rng, dtype, (B, 3 * H), (B, 3 * H), (H,), (B, H))
-    h, gates, hn = call_untouched(gru_cell_forward, xw, hh, bhn, h_prev)
+    h, gates, hWn = call_untouched(gru_cell_forward, xw, hh, bhn, h_prev)
     X, Hh, bn, hp = f64(xw, hh, bhn, h_prev)
     xr, xz, xn = np.split(X, 3, axis=1)                          # PyTorch's order r, z, n
     hr, hz, hnn = np.split(Hh, 3, axis=1)
     r, z = sig(xr + hr), sig(xz + hz)
     HN = hnn + bn
     n = np.tanh(xn + r * HN)
-    check(gates, np.concatenate([r, z, n], axis=1), dtype)
-    check(hn, HN, dtype)
+    check(side_by_side(gates), np.concatenate([r, z, n], axis=1), dtype)
+    check(hWn, HN, dtype)
     check(h, (1 - z) * n + z * hp, dtype)
 
     (dh,) = arrays(rng, dtype, (B, H))
-    dxw, dhh, dh_prev_direct = call_untouched(gru_cell_backward, dh, h_prev, gates, hn)
-    r, z, n = np.split(gates.astype(np.float64), 3, axis=1)
-    dH, HN = f64(dh, hn)
+    dxw, dhh, dh_prev_direct = call_untouched(gru_cell_backward, dh, h_prev, gates, hWn)
+    r, z, n = f64(*gates)
+    dH, HN = f64(dh, hWn)
     dn, dz = dH * (1 - z), dH * (hp - n)
     dan = dn * (1 - n ** 2)
     dr = dan * HN
@@ -114,7 +121,7 @@ def test_lstm_saturated_gates_stay_finite_and_exact():
     a = np.array([[-800.0, 800.0, -800.0, 800.0], [30.0, -30.0, 30.0, -30.0]], dtype=np.float32)  # H = 1
     with np.errstate(all="raise"):
         h, c, gates, tanh_c = lstm_cell_forward(a, np.zeros_like(a), np.ones((2, 1), np.float32))
-    np.testing.assert_allclose(gates, [[0, 1, -1, 1], [1, 0, 1, 0]], atol=1e-6)
+    np.testing.assert_allclose(side_by_side(gates), [[0, 1, -1, 1], [1, 0, 1, 0]], atol=1e-6)
     assert np.isfinite(h).all() and np.isfinite(c).all()
 
 
@@ -123,4 +130,4 @@ def test_lstm_g_block_is_tanh_to_the_last_bit(dtype):
     rng = np.random.default_rng(3)
     a = (1e-4 * rng.standard_normal((B, 4 * H))).astype(dtype)
     _, _, gates, _ = lstm_cell_forward(a, np.zeros_like(a), np.zeros((B, H), dtype))
-    np.testing.assert_array_equal(gates[:, 2 * H:3 * H], np.tanh(a[:, 2 * H:3 * H]))
+    np.testing.assert_array_equal(gates[2], np.tanh(a[:, 2 * H:3 * H]))

@@ -27,8 +27,8 @@ import numpy as np
 import pytest
 
 from minirnn import backend, fused
-from kernel_cases import (CONTRACT, FILES, SIZES, TOL, as_tuple, build_host_libs, host_call,
-                          kernel_names, make_inputs, nvcc, reference)
+from kernel_cases import (CONTRACT, FILES, SIZES, TOL, as_tuple, build_host_libs, each_array, host_call,
+                          joined, kernel_names, make_inputs, nvcc, reference)
 
 needs_nvcc = pytest.mark.skipif(nvcc is None, reason="nvcc is not on PATH")
 
@@ -101,8 +101,8 @@ def test_kernel_math_on_the_host_matches_the_reference(host_libs, name, dtype):
         inputs = make_inputs(name, B, H, dtype, seed=B * 1000 + H)
         outputs = [np.full((B, w * H), np.nan, dtype) for w in widths]       # poisoned
         suffix = "float" if dtype == np.float32 else "double"
-        host_call(host_libs[filename], f"{name}_{suffix}", (np.int32(B), np.int32(H), *inputs, *outputs))
-        for got, want in zip(outputs, as_tuple(reference(name)(*inputs)), strict=True):
+        host_call(host_libs[filename], f"{name}_{suffix}", (np.int32(B), np.int32(H), *joined(inputs), *outputs))
+        for got, want in zip(outputs, joined(reference(name)(*inputs)), strict=True):
             np.testing.assert_allclose(got, want, **TOL[dtype], err_msg=f"{name} B={B} H={H} {dtype.__name__}")
 
 
@@ -141,7 +141,13 @@ def make_fake_cupy(host_libs, launches):
 
         @staticmethod
         def empty(shape, dtype):
-            return np.full(shape, np.nan, dtype).view(FakeCupyArray)      # poisoned
+            a = FakeCupyArray(shape, dtype)                             # owns its memory, as cupy.empty's
+            a.fill(np.nan)                                              # poisoned
+            return a
+
+        @staticmethod
+        def concatenate(arrays, axis):
+            return np.concatenate([np.asarray(a) for a in arrays], axis=axis).view(FakeCupyArray)
 
     return FakeCupy
 
@@ -161,17 +167,40 @@ def fake_cupy(host_libs, monkeypatch):
 @pytest.mark.parametrize("name", list(CONTRACT))
 def test_fused_wrappers_launch_the_kernels_with_the_contract_signature(fake_cupy, name, dtype):
     B, H = 3, 5
-    inputs = make_inputs(name, B, H, dtype)
-    inputs = [a.view(FakeCupyArray) for a in inputs]
+    inputs = each_array(lambda a: a.view(FakeCupyArray), make_inputs(name, B, H, dtype))
     inputs[0] = np.asfortranarray(inputs[0]).view(FakeCupyArray)     # not C-contiguous: fused copies it
     got = as_tuple(getattr(fused, name)(*inputs))
-    want = as_tuple(reference(name)(*[np.asarray(a) for a in inputs]))
+    want = as_tuple(reference(name)(*each_array(np.asarray, inputs)))
     assert len(got) == len(want)
-    for g, w in zip(got, want):
-        assert isinstance(g, FakeCupyArray) and g.shape == w.shape and g.dtype == dtype
+    assert all(isinstance(g, FakeCupyArray) for v in got for g in (v if isinstance(v, tuple) else (v,)))
+    for g, w in zip(joined(each_array(np.asarray, got)), joined(want), strict=True):
+        assert g.shape == w.shape and g.dtype == dtype
         np.testing.assert_allclose(g, w, **TOL[dtype])
     suffix = "float" if dtype == np.float32 else "double"
     assert fake_cupy == [(f"{name}_{suffix}", (1,), (256,), B, H)]      # ceil(15 / 256) = 1 block
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_the_backward_kernel_reads_the_forward_kernels_gates_without_a_copy(fake_cupy, cell, monkeypatch):
+    """The forward returns its (B, G*H) gates array as (B, H) views; the backward hands that same
+    array back to its kernel. Blocks from anywhere else are joined into a new one."""
+    joins = []
+    real = backend._cupy.concatenate
+    monkeypatch.setattr(backend._cupy, "concatenate", lambda arrays, axis: joins.append(1) or real(arrays, axis))
+    fwd = [a.view(FakeCupyArray) for a in make_inputs(f"{cell}_cell_forward", 3, 5, np.float64)]
+    out = getattr(fused, f"{cell}_cell_forward")(*fwd)
+    gates = out[2] if cell == "lstm" else out[1]
+    assert isinstance(gates, tuple) and all(g.shape == (3, 5) for g in gates)
+    bwd = list(make_inputs(f"{cell}_cell_backward", 3, 5, np.float64))
+    k = 3 if cell == "lstm" else 2                                       # where gates go in the backward
+    bwd = [a.view(FakeCupyArray) for a in bwd[:k]] + [gates] + [a.view(FakeCupyArray) for a in bwd[k + 1:]]
+    with_views = joined(each_array(np.asarray, getattr(fused, f"{cell}_cell_backward")(*bwd)))
+    assert joins == []                                                   # no copy: the forward's own array
+    bwd[k] = tuple(np.array(g).view(FakeCupyArray) for g in gates)      # the same values, separate arrays
+    with_copies = joined(each_array(np.asarray, getattr(fused, f"{cell}_cell_backward")(*bwd)))
+    assert joins == [1]
+    for a, b in zip(with_views, with_copies, strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_fused_wrapper_signatures_match_the_cell_files():
@@ -202,7 +231,7 @@ def test_fusable_on_numpy_calls_the_plain_function(name, monkeypatch):
     monkeypatch.setattr(fused, name, lambda *a: pytest.fail("fused kernel called on NumPy input"))
     wrapped = backend.fusable(spy)
     inputs = make_inputs(name, 4, 6, np.float64)
-    got, want = as_tuple(wrapped(*inputs)), as_tuple(plain(*inputs))
+    got, want = joined(wrapped(*inputs)), joined(plain(*inputs))
     assert len(calls) == 1 and all(a is b for a, b in zip(calls[0], inputs))
     for g, w in zip(got, want, strict=True):
         np.testing.assert_array_equal(g, w)                    # bit for bit: the same function ran
@@ -253,6 +282,8 @@ def recording_cupy(launches, compiles, fail=False):
         get_array_module = staticmethod(lambda *arrays: np)
         ascontiguousarray = staticmethod(lambda a: np.ascontiguousarray(a).view(FakeCupyArray))
         empty = staticmethod(lambda shape, dtype: np.zeros(shape, dtype).view(FakeCupyArray))
+        concatenate = staticmethod(lambda arrays, axis: np.concatenate([np.asarray(a) for a in arrays],
+                                                                      axis=axis).view(FakeCupyArray))
     Cupy.RawModule = RawModule
     return Cupy
 
@@ -296,9 +327,9 @@ def test_a_failed_compile_warns_once_names_minirnn_fused_and_falls_back(stand_in
     lstm_fwd = backend.fusable(reference("lstm_cell_forward"))
     rnn_fwd = backend.fusable(reference("rnn_cell_forward"))
     inputs = [a.view(FakeCupyArray) for a in make_inputs("lstm_cell_forward", 3, 5, np.float32)]
-    want = as_tuple(reference("lstm_cell_forward")(*[np.asarray(a) for a in inputs]))
+    want = joined(reference("lstm_cell_forward")(*[np.asarray(a) for a in inputs]))
     with pytest.warns(RuntimeWarning) as caught:
-        got = lstm_fwd(*inputs)
+        got = joined(each_array(np.asarray, lstm_fwd(*inputs)))
     assert len(caught) == 1
     message = str(caught[0].message)
     assert "MINIRNN_FUSED=0" in message and "did not compile" in message and "CompileException" in message
@@ -317,8 +348,8 @@ def test_fused_wrappers_launch_nothing_for_an_empty_batch(stand_in):
     install, launches, compiles = stand_in
     install()
     for name, (_, widths) in CONTRACT.items():
-        inputs = [a.view(FakeCupyArray) for a in make_inputs(name, 0, 5, np.float32)]
-        got = as_tuple(getattr(fused, name)(*inputs))
+        inputs = each_array(lambda a: a.view(FakeCupyArray), make_inputs(name, 0, 5, np.float32))
+        got = joined(each_array(np.asarray, getattr(fused, name)(*inputs)))
         assert [g.shape for g in got] == [(0, w * 5) for w in widths]
     assert launches == [] and compiles == []                         # not even compiled
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from minirnn import backend, fused
-from kernel_cases import CONTRACT, SIZES, TOL, as_tuple, make_inputs, reference
+from kernel_cases import CONTRACT, SIZES, TOL, as_tuple, each_array, joined, make_inputs, reference
 
 GUARD = 4096            # elements after each output; a kernel without its bounds check writes here
 
@@ -34,12 +34,12 @@ def test_gpu_kernel_matches_the_reference(guarded_outputs, name, dtype):
     for B, H in SIZES + [(256, 1024)]:
         guarded_outputs.clear()
         inputs = make_inputs(name, B, H, dtype, seed=B + H)           # fresh random inputs per size
-        got = as_tuple(getattr(fused, name)(*[cupy.asarray(a) for a in inputs]))
+        got = joined(each_array(cupy.asnumpy, getattr(fused, name)(*each_array(cupy.asarray, inputs))))
         cupy.cuda.Device().synchronize()
-        want = as_tuple(reference(name)(*inputs))                     # the readable NumPy function
+        want = joined(reference(name)(*inputs))                       # the readable NumPy function
         assert len(got) == len(want) == len(guarded_outputs)
         for g, w in zip(got, want):
-            np.testing.assert_allclose(cupy.asnumpy(g), w, **TOL[dtype], err_msg=f"{name} B={B} H={H}")
+            np.testing.assert_allclose(g, w, **TOL[dtype], err_msg=f"{name} B={B} H={H}")
         for buf, n in guarded_outputs:
             assert bool(cupy.isnan(buf[n:]).all()), f"{name} B={B} H={H}: a thread wrote past the end"
 
@@ -49,10 +49,10 @@ def test_gpu_fusable_dispatch_and_non_contiguous_input():
     cupy = backend.cupy_module()
     inputs = [cupy.asarray(a) for a in make_inputs("gru_cell_forward", 5, 7, np.float64)]
     xw_strided = cupy.asfortranarray(inputs[0])                        # same values, other strides
-    got = fused.gru_cell_forward(xw_strided, *inputs[1:])
-    want = reference("gru_cell_forward")(*[cupy.asnumpy(a) for a in inputs])
+    got = joined(each_array(cupy.asnumpy, fused.gru_cell_forward(xw_strided, *inputs[1:])))
+    want = joined(reference("gru_cell_forward")(*[cupy.asnumpy(a) for a in inputs]))
     for g, w in zip(got, want):
-        np.testing.assert_allclose(cupy.asnumpy(g), w, **TOL[np.float64])
+        np.testing.assert_allclose(g, w, **TOL[np.float64])
     with pytest.raises(TypeError, match="must all be float32 or all float64"):
         fused.gru_cell_forward(inputs[0].astype(np.float32), *inputs[1:])
 
@@ -103,7 +103,7 @@ def test_gpu_unsupported_dtypes_take_the_plain_cupy_path(dtype, monkeypatch):
 def test_gpu_empty_batch_launches_nothing(name, monkeypatch):
     cupy = backend.cupy_module()
     launched = _count_launches(monkeypatch)
-    got = as_tuple(getattr(fused, name)(*[cupy.asarray(a) for a in make_inputs(name, 0, 5, np.float32)]))
+    got = joined(each_array(cupy.asnumpy, getattr(fused, name)(*each_array(cupy.asarray, make_inputs(name, 0, 5, np.float32)))))
     cupy.cuda.Device().synchronize()
     assert all(g.shape[0] == 0 for g in got) and launched == {name: 1}      # called, and returned at once
 
