@@ -3,6 +3,7 @@
     from minirnn.datasets import imdb
     (train_texts, train_labels), (test_texts, test_labels) = imdb.load()   # the shipped sample
     (train_texts, train_labels), (test_texts, test_labels) = imdb.load(imdb.download())  # 25k/25k
+    imdb.load("imdb")          # the archive download() (or `minirnn download imdb`) put in the cache
 
 Texts are a list of str, labels a numpy int64 array of 0/1 (1 = positive review). The HTML
 line breaks of the reviews ("<br />") become spaces and any other HTML tag is removed; the
