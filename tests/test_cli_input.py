@@ -173,7 +173,7 @@ def test_help_gives_every_option_a_line_and_its_default():
             if isinstance(action, argparse._HelpAction):
                 continue
             assert action.help, (name, action.dest)
-            if action.default not in (None, False):
+            if action.default is not None and action.default is not False:     # 0 and 0.0 are shown too
                 assert "(default:" in p._get_formatter()._format_action(action), (name, action.dest)
         assert "--threads" in text if name != "download" else True
 

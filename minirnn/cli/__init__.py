@@ -50,7 +50,8 @@ class Formatter(argparse.ArgumentDefaultsHelpFormatter):
     """--help shows every option's default (ArgumentDefaultsHelpFormatter), but not 'None' or 'False'."""
 
     def _get_help_string(self, action):
-        if action.default in (None, False, argparse.SUPPRESS) or "%(default)" in (action.help or ""):
+        if action.default is None or action.default is False or action.default == argparse.SUPPRESS \
+                or "%(default)" in (action.help or ""):
             return action.help
         return super()._get_help_string(action)
 
