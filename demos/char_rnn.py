@@ -7,7 +7,7 @@ Reads ../shared/data/tinyshakespeare.txt (relative to the repository) or --data,
 minirnn/data/tiny_text.txt (45 KB of Coriolanus). The last 10% of the text is held out. Prints the
 validation loss and a sample as it trains, keeps the weights with the best validation loss, samples
 at three temperatures at the end, and saves the loss curve to demos/out/char_rnn_loss.png. The
-learning rate decays (cosine) over the time budget. The same loop, with checkpoints and --resume,
+learning rate decays (cosine) over the last 30% of the time budget. The same loop, with checkpoints and --resume,
 is `minirnn charlm train` (minirnn/apps/charlm_train.py).
 
 MINIRNN_TINY=1 shrinks the hyperparameter block (and reads the shipped excerpt) so it runs in seconds.
@@ -41,7 +41,8 @@ EMBED_DROPOUT = 0.1    # on the embedding vectors
 SEQ_LEN = 100          # S: truncated-BPTT steps per update
 BATCH = 32             # B parallel streams through the text
 LR = 2e-3              # Adam, the peak rate ...
-LR_FLOOR = 0.05        # ... decaying (cosine) to LR * LR_FLOOR at the end of the budget
+LR_DECAY_START = 0.7   # ... for the first 70% of the budget, then decaying (cosine) ...
+LR_FLOOR = 0.1         # ... to LR * LR_FLOOR at the end of the budget
 CLIP = 5.0             # max global gradient norm
 EVAL_EVERY = 200       # updates between validation + sample
 VAL_CHARS = 50000      # validate on this fixed slice of the held-out text (the final score reads all of it)
@@ -79,9 +80,9 @@ print(f"{CELL.upper()} L={NUM_LAYERS} H={HIDDEN}: {model.num_params():,d} parame
 
 # %% 3. Truncated BPTT: each update reads the next SEQ_LEN columns of the streams. The state after a
 #    chunk is the h0 of the next one (the model reads on), but no gradient flows back past it.
-#    The learning rate follows the budget: cosine from LR down to LR * LR_FLOOR as the minutes run out.
+#    The learning rate follows the budget: LR, then cosine down to LR * LR_FLOOR as the minutes run out.
 #    Every EVAL_EVERY updates the model is scored on a fixed validation slice; the best weights are kept.
-schedule = {"lr": LR, "lr_floor": LR_FLOOR, "lr_schedule": "cosine"}
+schedule = {"lr": LR, "lr_floor": LR_FLOOR, "lr_decay_start": LR_DECAY_START, "lr_schedule": "cosine"}
 history = {"step": [], "minutes": [], "train_loss": [], "val_loss": []}
 
 

@@ -223,7 +223,7 @@ def test_resume_makes_the_same_updates_as_an_unbroken_run(tmp_path, monkeypatch)
 
 
 def test_learning_rate_schedule():
-    config = Config(lr=2e-3, lr_floor=0.1, lr_schedule="cosine")
+    config = Config(lr=2e-3, lr_floor=0.1, lr_schedule="cosine", lr_decay_start=0.0)
     lrs = [lr_at(config, f) for f in np.linspace(0, 1, 11)]
     assert lrs[0] == pytest.approx(2e-3) and lrs[-1] == pytest.approx(2e-4)
     assert lrs[5] == pytest.approx((2e-3 + 2e-4) / 2)              # cosine: halfway at half the budget
