@@ -13,7 +13,7 @@ The learning rate follows a schedule over the run's budget (lr_at): `lr` for the
 `lr_decay_start` (70%) of it, then cosine down to `lr * lr_floor`, keyed to the fraction of the
 budget used so far, the larger of step / max_steps and elapsed seconds / (minutes * 60). So a run
 with more minutes decays later and still ends at the floor, where the last, small steps polish
-the weights. (Decaying from the start lost 0.02-0.10 nats in 8-minute trials: an under-trained
+the weights. (Decaying from the start lost 0.03-0.10 nats in 8-minute trials: an under-trained
 model wants the full rate. See benchmarks/results/charlm.md.)
 
 Every `eval_every` updates the validation loss is measured on a fixed slice (the first
