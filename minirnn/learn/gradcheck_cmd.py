@@ -6,9 +6,11 @@
 The loss is L = sum(R * out) + sum(R_h * h_n) (+ sum(R_c * c_n) for the LSTM) for fixed random R, so
 dL/dout = R goes into backward(). Checked: dL/dx, dL/dh0 (and dL/dc0), every parameter, each against
 central differences over every entry. Error = max |analytic - numeric| / max |numeric|.
+The layer and its inputs live on the active backend (NumPy or CuPy); torch gets host copies.
 """
 import numpy as np
 
+from ..backend import array_module, to_device, to_numpy
 from ..recurrent import CELLS
 
 B, T, E, H = 3, 4, 3, 4              # small: --cell all --layers 2 --bidirectional stays a few seconds
@@ -16,27 +18,30 @@ TOLERANCE, TORCH_TOLERANCE, EPS = 1e-6, 1e-9, 1e-6
 
 
 def rel_error(a, ref):
-    """max |a - ref| / max |ref| (0 when both are zero)."""
+    """max |a - ref| / max |ref| (0 when both are zero), computed on the host."""
+    a, ref = to_numpy(a), to_numpy(ref)
     diff = float(np.max(np.abs(a - ref)))
     return 0.0 if diff == 0 else diff / max(float(np.max(np.abs(ref))), 1e-12)
 
 
 def make_case(cell, layers, bidirectional, mask, seed=0):
-    """A float64 layer with every parameter random, and its inputs. Returns (layer, x, mask, h0 list, R dict)."""
+    """A float64 layer with every parameter random, and its inputs, all on the active backend.
+    Returns (layer, x, mask, h0 list, R dict)."""
     rng = np.random.default_rng(seed)
     layer = CELLS[cell](E, H, num_layers=layers, bidirectional=bidirectional, rng=seed, dtype=np.float64)
     for p in layer.params.values():
-        p[...] = 0.5 * rng.standard_normal(p.shape)          # biases too: nothing left at its init
+        p[...] = to_device(0.5 * rng.standard_normal(p.shape))   # biases too: nothing left at its init
     D = 2 if bidirectional else 1
-    x = rng.standard_normal((B, T, E))
+    x = to_device(rng.standard_normal((B, T, E)))
     m = None
     if mask:                                                  # full, padded at the end, padded at the start
         m = np.ones((B, T))
         m[1, T - 2:] = 0
         m[2, :1] = 0
-    states = [rng.standard_normal((layers * D, B, H)) for _ in range(layer.num_states)]
-    R = {"out": rng.standard_normal((B, T, D * H)),
-         "states": [rng.standard_normal((layers * D, B, H)) for _ in range(layer.num_states)]}
+        m = to_device(m)
+    states = [to_device(rng.standard_normal((layers * D, B, H))) for _ in range(layer.num_states)]
+    R = {"out": to_device(rng.standard_normal((B, T, D * H))),
+         "states": [to_device(rng.standard_normal((layers * D, B, H))) for _ in range(layer.num_states)]}
     return layer, x, m, states, R
 
 
@@ -47,7 +52,7 @@ def _forward(layer, x, m, states):
 
 def _loss(layer, x, m, states, R):
     out, hn = _forward(layer, x, m, states)
-    return float(np.sum(R["out"] * out) + sum(np.sum(r * h) for r, h in zip(R["states"], hn)))
+    return float((R["out"] * out).sum() + sum((r * h).sum() for r, h in zip(R["states"], hn)))
 
 
 def analytic(layer, x, m, states, R):
@@ -71,7 +76,7 @@ def numeric(layer, x, m, states, R):
     arrays.update(layer.params)
     grads = {}
     for name, a in arrays.items():
-        g = np.zeros_like(a)
+        g = array_module(a).zeros_like(a)
         for idx in np.ndindex(a.shape):
             old = a[idx]
             a[idx] = old + EPS
@@ -93,17 +98,20 @@ def torch_errors(layer, x, states, R, lengths=None):
     cls = {"RNN": torch.nn.RNN, "LSTM": torch.nn.LSTM, "GRU": torch.nn.GRU}[type(layer).__name__]
     ref = cls(E, H, num_layers=layer.num_layers, bidirectional=layer.bidirectional, batch_first=True).double()
     interop.copy_to_torch(layer, ref)
-    m = None if lengths is None else (np.arange(T)[None] < np.asarray(lengths)[:, None]).astype(np.float64)
+    m = None
+    if lengths is not None:                                         # (B, T): 1 on each sequence's real steps
+        m = to_device((np.arange(T)[None] < np.asarray(lengths)[:, None]).astype(np.float64))
     d_out = R["out"] if m is None else R["out"] * m[:, :, None]     # torch's padded outputs are constants
-    xt = torch.tensor(x, requires_grad=True)
-    st = [torch.tensor(s, requires_grad=True) for s in states]
+    xt = torch.tensor(to_numpy(x), requires_grad=True)
+    st = [torch.tensor(to_numpy(s), requires_grad=True) for s in states]
     inp = xt if lengths is None else torch.nn.utils.rnn.pack_padded_sequence(
         xt, torch.tensor(lengths), batch_first=True, enforce_sorted=False)
     out_t, hn_t = ref(inp, st[0] if layer.num_states == 1 else tuple(st))
     if lengths is not None:
         out_t = torch.nn.utils.rnn.pad_packed_sequence(out_t, batch_first=True, total_length=T)[0]
     hn_t = [hn_t] if layer.num_states == 1 else list(hn_t)
-    loss = (out_t * torch.tensor(d_out)).sum() + sum((h * torch.tensor(r)).sum() for h, r in zip(hn_t, R["states"]))
+    loss = (out_t * torch.tensor(to_numpy(d_out))).sum() + sum((h * torch.tensor(to_numpy(r))).sum()
+                                                               for h, r in zip(hn_t, R["states"]))
     loss.backward()
     out, hn = _forward(layer, x, m, states)
     dx = layer.backward(d_out, R["states"][0] if layer.num_states == 1 else tuple(R["states"]))
