@@ -1,10 +1,14 @@
-"""Optimizers against torch.optim (float64), state_dict round trips, clip_grad_norm."""
+"""Optimizers against torch.optim (float64), state_dict round trips, clip_grad_norm.
+
+The layers live on the active backend; random gradients are drawn on the host and copied over, and
+every comparison (with torch or a formula written out in NumPy) is made on host copies."""
 import io
 
 import numpy as np
 import pytest
 import torch
 
+from minirnn.backend import to_device, to_numpy
 from minirnn.layers import Embedding, Linear
 from minirnn.optim import SGD, Adagrad, Adam, RMSprop, clip_grad_norm
 
@@ -16,15 +20,15 @@ def make_layers(seed=0):
 
 
 def torch_params(layers):
-    return [torch.tensor(p.copy(), requires_grad=True) for layer in layers for p in layer.params.values()]
+    return [torch.tensor(to_numpy(p), requires_grad=True) for layer in layers for p in layer.params.values()]
 
 
 def set_random_grads(layers, tparams, rng):
     i = 0
     for layer in layers:
         for name in layer.params:
-            g = rng.standard_normal(layer.params[name].shape)
-            layer.grads[name][...] = g
+            g = rng.standard_normal(layer.params[name].shape)           # host
+            layer.grads[name][...] = to_device(g)
             if tparams is not None:
                 tparams[i].grad = torch.from_numpy(g.copy())
             i += 1
@@ -41,9 +45,9 @@ def run_against_torch(make_ours, make_torch, steps=STEPS):
         ref.step()
     ours = [p for layer in layers for p in layer.params.values()]
     for p, tp in zip(ours, tparams):
-        np.testing.assert_allclose(p, tp.detach().numpy(), rtol=1e-11, atol=1e-13)
+        np.testing.assert_allclose(to_numpy(p), tp.detach().numpy(), rtol=1e-11, atol=1e-13)
     # moved for real: not the starting point
-    assert not np.allclose(ours[0], make_layers()[0].params["W"])
+    assert not np.allclose(to_numpy(ours[0]), to_numpy(make_layers()[0].params["W"]))
 
 
 @pytest.mark.parametrize("momentum, wd", [(0.0, 0.0), (0.9, 0.0), (0.9, 0.01), (0.0, 0.1)])
@@ -74,19 +78,19 @@ def test_adagrad_matches_torch_with_eps_zero(wd):
 def test_adagrad_matches_min_char_rnn_formula():
     layers = make_layers()
     opt = Adagrad(layers, lr=0.1, eps=1e-8, weight_decay=0.01)
-    ref = [p.copy() for layer in layers for p in layer.params.values()]
+    ref = [to_numpy(p).copy() for layer in layers for p in layer.params.values()]    # host copies
     mem = [np.zeros_like(p) for p in ref]
     rng = np.random.default_rng(1)
     for _ in range(STEPS):
         set_random_grads(layers, None, rng)
         opt.step()
-        grads = [g for layer in layers for g in layer.grads.values()]
+        grads = [to_numpy(g) for layer in layers for g in layer.grads.values()]
         for p, m, g in zip(ref, mem, grads):
             g = g + 0.01 * p
             m += g * g                                     # min-char-rnn, written out
             p += -0.1 * g / np.sqrt(m + 1e-8)
     for p, q in zip(ref, [p for layer in layers for p in layer.params.values()]):
-        np.testing.assert_allclose(q, p, rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(to_numpy(q), p, rtol=1e-13, atol=1e-15)
 
 
 @pytest.mark.parametrize("make", [lambda ls: SGD(ls, lr=0.1, momentum=0.9, weight_decay=0.01),
@@ -121,7 +125,7 @@ def test_state_dict_round_trip(make):
         opt_b.step()
     for la, lb in zip(layers_a, layers_b):
         for k in la.params:
-            np.testing.assert_array_equal(la.params[k], lb.params[k])
+            np.testing.assert_array_equal(to_numpy(la.params[k]), to_numpy(lb.params[k]))
 
 
 def test_load_state_dict_checks_keys_and_shapes():
@@ -158,7 +162,7 @@ def test_clip_grad_norm_matches_torch(max_norm):
     ref = torch.nn.utils.clip_grad_norm_(tparams, max_norm)
     assert isinstance(total, float)
     assert total == pytest.approx(ref.item(), rel=1e-12)
-    grads = [g for layer in layers for g in layer.grads.values()]
+    grads = [to_numpy(g) for layer in layers for g in layer.grads.values()]
     for g, tp in zip(grads, tparams):
         np.testing.assert_allclose(g, tp.grad.numpy(), rtol=1e-12)
     new_norm = np.sqrt(sum((g * g).sum() for g in grads))
