@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from minirnn.apps.tasks import BASELINE_MSE, SOLVED_MSE, AddingModel, adding_problem, memory_sweep, train_adding
+from minirnn.backend import to_device
 
 
 def test_adding_problem_data():
@@ -33,14 +34,15 @@ def test_adding_model_gradients_match_finite_differences(cell):
     for layer in model.layers:
         layer.astype(np.float64)
     x, y = adding_problem(4, 6, rng=3, dtype=np.float64)
+    x, y = to_device(x), to_device(y)                                    # the model's forward takes backend arrays
     model.loss_and_grad(x, y)
     grads = [{k: g.copy() for k, g in layer.grads.items()} for layer in model.layers]
     rng = np.random.default_rng(0)
     for layer, layer_grads in zip(model.layers, grads):
         for name, p in layer.params.items():
             idx = tuple(rng.integers(0, s) for s in p.shape)
-            analytic = layer_grads[name][idx]
-            old, eps = p[idx], 1e-6
+            analytic = float(layer_grads[name][idx])
+            old, eps = float(p[idx]), 1e-6
             p[idx] = old + eps
             plus = model.loss_and_grad(x, y)[0]
             p[idx] = old - eps
