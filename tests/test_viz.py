@@ -6,6 +6,7 @@ import pytest
 from minirnn import GRU, LSTM, RNN
 from minirnn.apps import sentiment
 from minirnn.apps.tasks import AddingModel, adding_problem, memory_sweep
+from minirnn.backend import to_device, to_numpy
 from minirnn.text import Tokenizer
 from minirnn.viz.figures import DPI, hidden_states, lstm_gate_traces, plot_hidden_states, plot_lstm_gates, plot_memory
 from minirnn.viz.grads import (adding_grad_norms, hidden_grad_norms, plot_grad_norm_per_step,
@@ -61,10 +62,10 @@ def test_plot_hidden_states_png(tiny_sentiment, tmp_path):
 def test_lstm_gate_traces_come_from_the_layer():
     layer = LSTM(2, 4, rng=0)
     x, _ = adding_problem(2, 9, rng=1)
-    tr = lstm_gate_traces(layer, x)
-    out, (h_n, c_n) = layer.forward(x)
-    np.testing.assert_allclose(tr["h"], out[0], rtol=1e-6)                   # h_t, every step
-    np.testing.assert_allclose(tr["c"][-1], c_n[0, 0], rtol=1e-6)            # c_T
+    tr = lstm_gate_traces(layer, x)                                          # NumPy x in, NumPy traces out
+    out, (h_n, c_n) = layer.forward(to_device(x))
+    np.testing.assert_allclose(tr["h"], to_numpy(out[0]), rtol=1e-6)         # h_t, every step
+    np.testing.assert_allclose(tr["c"][-1], to_numpy(c_n[0, 0]), rtol=1e-6)  # c_T
     for k in "ifo":
         assert tr[k].shape == (9, 4) and tr[k].min() > 0 and tr[k].max() < 1
     np.testing.assert_allclose(tr["c"][0], tr["i"][0] * tr["g"][0], rtol=1e-6)   # c_1 = f c_0 + i g, c_0 = 0
@@ -85,10 +86,10 @@ def test_hidden_grad_norms_match_layer_backward(cell):
     layer = CELLS[cell](3, 4, rng=1, dtype=np.float64)
     rng = np.random.default_rng(2)
     B, T = 2, 7
-    x, d_hT = rng.standard_normal((B, T, 3)), rng.standard_normal((B, 4))
-    norms = hidden_grad_norms(layer, x, d_hT)
+    x, d_hT = to_device(rng.standard_normal((B, T, 3))), to_device(rng.standard_normal((B, 4)))
+    norms = hidden_grad_norms(layer, x, d_hT)                    # NumPy (T,), whichever backend x is on
     assert norms.shape == (T,) and np.all(norms > 0)
-    zero_out = np.zeros((B, T, 4))
+    zero_out = to_device(np.zeros((B, T, 4)))
     for t in range(T):
         h0 = None
         if t > 0:
@@ -96,16 +97,16 @@ def test_hidden_grad_norms_match_layer_backward(cell):
         layer.forward(x[:, t:], h0=h0)
         layer.backward(zero_out[:, t:], (d_hT[None], None) if cell == "lstm" else d_hT[None])
         dh0 = layer.d_h0[0] if cell == "lstm" else layer.d_h0
-        np.testing.assert_allclose(norms[t], np.linalg.norm(dh0), rtol=1e-10)
+        np.testing.assert_allclose(norms[t], np.linalg.norm(to_numpy(dh0)), rtol=1e-10)
 
 
 def test_hidden_grad_norms_clipping_scales_like_clip_grad_norm():
     layer = RNN(2, 3, rng=0, dtype=np.float64)
     rng = np.random.default_rng(0)
-    x, d_hT = rng.standard_normal((2, 5, 2)), rng.standard_normal((2, 3))
+    x, d_hT = to_device(rng.standard_normal((2, 5, 2))), to_device(rng.standard_normal((2, 3)))
     layer.forward(x)
-    layer.backward(np.zeros((2, 5, 3)), d_hT[None])
-    total = np.sqrt(sum(np.sum(g ** 2) for g in layer.grads.values()))
+    layer.backward(to_device(np.zeros((2, 5, 3))), d_hT[None])
+    total = np.sqrt(sum(float((g ** 2).sum()) for g in layer.grads.values()))      # a float: ||dL/dW||
     plain, clipped = hidden_grad_norms(layer, x, d_hT), hidden_grad_norms(layer, x, d_hT, clip_norm=total / 10)
     np.testing.assert_allclose(clipped, plain / 10, rtol=1e-5)
     np.testing.assert_allclose(hidden_grad_norms(layer, x, d_hT, clip_norm=total * 2), plain)   # below: unchanged
