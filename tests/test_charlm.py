@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from minirnn.backend import to_device
 from minirnn.apps.charlm import (CharLM, Vocab, evaluate, load_text, loss_and_grad, make_streams,
                             next_char_probs, sample)
 from minirnn.apps import charlm_train
@@ -54,7 +55,8 @@ def assert_grads_match(model, numeric, tol=1e-6):
     grads = model.grads
     for name, entries in numeric.items():
         for i, num in entries:
-            ana = grads[name][i]
+            ana = float(grads[name][i])
+            num = float(num)
             assert abs(ana - num) <= tol * max(1.0, abs(num)), (name, i, ana, num)
 
 
@@ -64,7 +66,7 @@ def assert_grads_match(model, numeric, tol=1e-6):
 def test_tbptt_with_whole_text_in_one_chunk_is_full_bptt(cell):
     rng = np.random.default_rng(1)
     ids = rng.integers(0, 6, 25)
-    x, y = make_streams(ids, 2)                                # (2, 12) each
+    x, y = (to_device(a) for a in make_streams(ids, 2))        # (2, 12) each, on the active backend
     model = tiny_model(cell)
     S = 40                                                     # S >= the text: one chunk
     loss, _ = loss_and_grad(model, x[:, :S], y[:, :S])
@@ -76,7 +78,7 @@ def test_tbptt_with_whole_text_in_one_chunk_is_full_bptt(cell):
 @pytest.mark.parametrize("cell", CELLS)
 def test_chunk_gradient_stops_at_the_carried_state(cell):
     rng = np.random.default_rng(2)
-    x, y = make_streams(rng.integers(0, 6, 41), 2)             # (2, 20): two chunks of S = 10
+    x, y = (to_device(a) for a in make_streams(rng.integers(0, 6, 41), 2))   # (2, 20): two chunks of S = 10
     model = tiny_model(cell)
     _, state1 = chunk_loss(model, x[:, :10], y[:, :10], None)
     loss_and_grad(model, x[:, 10:], y[:, 10:], state1)         # the second chunk, truncated BPTT
@@ -86,7 +88,7 @@ def test_chunk_gradient_stops_at_the_carried_state(cell):
     through = lambda: chunk_loss(model, x[:, 10:], y[:, 10:], chunk_loss(model, x[:, :10], y[:, :10], None)[1])[0]  # noqa: E731
     wx = "1.Wx_l0"
     num_full = numeric_grads(model, through)[wx]
-    assert max(abs(model.grads[wx][i] - g) for i, g in num_full) > 1e-6
+    assert max(abs(float(model.grads[wx][i]) - float(g)) for i, g in num_full) > 1e-6
 
 
 @pytest.mark.parametrize("cell", CELLS)
@@ -347,14 +349,17 @@ def test_cli_ctrl_c_saves_a_checkpoint_and_exits_cleanly(tmp_path):
 
 @pytest.mark.gpu
 def test_cupy_backend_matches_numpy():
+    from minirnn import backend
     from minirnn.backend import set_backend, to_numpy
     from minirnn.apps.charlm import train_chunk
     from minirnn.optim import Adam
     rng = np.random.default_rng(4)
     x, y = make_streams(rng.integers(0, 6, 121), 3)            # (3, 40)
-    cpu = CharLM(6, "lstm", hidden=8, num_layers=2, embed=4, seed=1)
-    opt_cpu = Adam(cpu.layers, lr=1e-2)
+    before = backend.get_backend()                              # put back after, whatever it was
     try:
+        set_backend("numpy")
+        cpu = CharLM(6, "lstm", hidden=8, num_layers=2, embed=4, seed=1)
+        opt_cpu = Adam(cpu.layers, lr=1e-2)
         xp = set_backend("cupy")
         gpu = CharLM(6, "lstm", hidden=8, num_layers=2, embed=4, seed=1)
         opt_gpu = Adam(gpu.layers, lr=1e-2)
@@ -368,4 +373,4 @@ def test_cupy_backend_matches_numpy():
         vocab = Vocab("abcdef")
         assert sample(gpu, vocab, 20, prime="ab", temperature=0) == sample(cpu, vocab, 20, prime="ab", temperature=0)
     finally:
-        set_backend("numpy")
+        backend._xp = before
