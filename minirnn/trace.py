@@ -39,7 +39,7 @@ from .rnn import rnn_step_backward, rnn_step_forward
 def run_steps(layer, x):
     """Run a one-layer, one-direction RNN/LSTM/GRU over x (B, T, E), one real step function call at a time.
 
-    Returns a list of T dicts, one per step t (0-based), with host copies of:
+    Returns a list of T dicts, one per step t (0-based), with (on the layer's backend):
         "x" (B, E), "xw" (B, G*H) = x_t W_x + b, "h_prev" (B, H), "h" (B, H), "cache",
         and what the cell computed inside the step, read from its cache:
         LSTM: "c_prev", "c" (B, H) and "i", "f", "g", "o" (B, H) each;  GRU: "r", "z", "n", "hWn" (B, H).
