@@ -5,7 +5,7 @@
 // relu nonlinearity keeps its plain CuPy path.
 //
 // Forward, for one step:
-//     h = tanh(xw + hh)                 xw = x_t W_xh + b, hh = h_{t-1} W_hh;  xw, hh, h: (B, H)
+//     h = tanh(xw + hh)                 xw = x_t W_x + b, hh = h_{t-1} W_h;  xw, hh, h: (B, H)
 //
 // Backward, for one step:
 //     da = dh * (1 - h*h)               backprop through tanh;  dh, h, da: (B, H)

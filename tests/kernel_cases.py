@@ -87,11 +87,11 @@ extern "C" void host_lstm_cell_backward_##T(int B, int H, const T* dh, const T* 
 { for (int i = 0; i < B * H; ++i) lstm_backward_element(i, H, dh, dc, c_prev, gates, tanh_c, da, dc_prev); }""",
     "gru_cell.cu": """
 extern "C" void host_gru_cell_forward_##T(int B, int H, const T* xw, const T* hh, const T* bhn,
-                                          const T* h_prev, T* h, T* gates, T* hn)
-{ for (int i = 0; i < B * H; ++i) gru_forward_element(i, H, xw, hh, bhn, h_prev, h, gates, hn); }
+                                          const T* h_prev, T* h, T* gates, T* hWn)
+{ for (int i = 0; i < B * H; ++i) gru_forward_element(i, H, xw, hh, bhn, h_prev, h, gates, hWn); }
 extern "C" void host_gru_cell_backward_##T(int B, int H, const T* dh, const T* h_prev, const T* gates,
-                                           const T* hn, T* dxw, T* dhh, T* dh_prev_direct)
-{ for (int i = 0; i < B * H; ++i) gru_backward_element(i, H, dh, h_prev, gates, hn, dxw, dhh, dh_prev_direct); }""",
+                                           const T* hWn, T* dxw, T* dhh, T* dh_prev_direct)
+{ for (int i = 0; i < B * H; ++i) gru_backward_element(i, H, dh, h_prev, gates, hWn, dxw, dhh, dh_prev_direct); }""",
 }
 
 
