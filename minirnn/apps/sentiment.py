@@ -56,7 +56,7 @@ DEFAULTS = {
     "batch_size": 64,
     "epochs": 6,
     "clip_norm": 5.0,         # clip the global gradient norm (None = no clipping)
-    "orthogonal": True,       # W_hh starts orthogonal (Keras' default), not U(-k, k) (PyTorch's): see build_model
+    "orthogonal": True,       # W_h starts orthogonal (Keras' default), not U(-k, k) (PyTorch's): see build_model
     "validation_split": 0.1,  # hold out this part of the training reviews to choose the epoch on
     "keep_best": True,        # keep the weights of the epoch with the best validation accuracy
     "seed": 0,
@@ -105,9 +105,9 @@ def build_model(cell="rnn", num_words=10000, embed_dim=64, hidden=64, bidirectio
 
     mask=True: id 0 is padding and the recurrent layer skips it (reads each review's last real word).
     mask=False: no padding id; the layer reads all T steps, padding included (the classic pitfall).
-    orthogonal=True: W_hh starts as a random orthogonal matrix, whose eigenvalues all have size 1,
+    orthogonal=True: W_h starts as a random orthogonal matrix, whose eigenvalues all have size 1,
     so a signal neither fades nor blows up step after step at the start of training. PyTorch's
-    U(-1/sqrt(H), 1/sqrt(H)) gives W_hh a spectral radius of about 0.6, and a simple RNN then forgets
+    U(-1/sqrt(H), 1/sqrt(H)) gives W_h a spectral radius of about 0.6, and a simple RNN then forgets
     a word within a few dozen steps. An LSTM also gets forget-gate bias 1 (remember by default).
     """
     rng = np.random.default_rng(seed)
