@@ -171,7 +171,7 @@ def scatter_add_rows(out, index, rows):
         flat = (index.reshape(-1, 1).astype(numpy.int64) * E + numpy.arange(E)).reshape(-1)   # (N*E,)
         numpy.add.at(out.reshape(-1), flat, rows.reshape(-1))
         return out
-    order = xp.argsort(index, kind="stable")                   # (N,) positions grouped by index
+    order = xp.argsort(index)                                  # (N,) grouped by index (CuPy sorts stably)
     sorted_index = index[order]                                # (N,) ascending
     run_starts = xp.flatnonzero(sorted_index[1:] != sorted_index[:-1]) + 1
     starts = xp.concatenate((xp.zeros(1, dtype=run_starts.dtype), run_starts))    # (U,) first of each run
