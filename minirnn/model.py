@@ -179,18 +179,20 @@ class Sequential(LayerStack):
 
     def loss_and_grad(self, x, y):
         """Forward, loss, backward on one batch (the module's loss_and_grad). Returns (loss, output)."""
-        on_logit = self._loss_on_logit()
-        if on_logit:
-            loss_fn = bce_with_logits                               # the loss on the logit (B, 1)
-        elif self.loss_name == "binary_crossentropy":
-            loss_fn = _bce_on_probabilities
-        else:
-            loss_fn = LOSSES[self.loss_name]
+        loss_fn, on_logit = self._loss()
         return loss_and_grad(self, loss_fn, x, y, logits=on_logit)
 
     def _loss_on_logit(self):
         """True when the final Dense's sigmoid is folded into the loss (bce_with_logits on its logit)."""
         return self.loss_name == "binary_crossentropy" and _sigmoid_in_loss(self.layers[-1])
+
+    def _loss(self):
+        """(loss_fn, on_logit): the compiled loss, taken on the final Dense's logit when on_logit."""
+        if self._loss_on_logit():
+            return bce_with_logits, True                            # the loss on the logit (B, 1)
+        if self.loss_name == "binary_crossentropy":
+            return _bce_on_probabilities, False
+        return LOSSES[self.loss_name], False
 
     def fit(self, x, y, epochs=1, batch_size=32, validation_data=None, validation_split=0.0,
             restore_best_weights=False, shuffle=True, seed=0, verbose=True, initial_epoch=0, history=None,
@@ -269,11 +271,11 @@ class Sequential(LayerStack):
         """Mean loss and accuracy over (x, y), in eval mode. Returns {"loss": float, "accuracy": float}."""
         self.eval()
         total, correct = 0.0, 0
+        loss_fn, on_logit = self._loss()                            # the same loss as training
         for start in range(0, len(x), batch_size):
             xb, yb = to_device(np.asarray(x[start:start + batch_size])), to_device(np.asarray(y[start:start + batch_size]))
-            on_logit = self._loss_on_logit()
             out = self.forward(xb, logits=on_logit)
-            loss = (bce_with_logits(out, yb) if on_logit else LOSSES[self.loss_name](out, yb))[0]
+            loss = loss_fn(out, yb)[0]
             total += float(loss) * len(yb)
             correct += _num_correct(out, yb, logits=on_logit)
         self.train()
