@@ -7,6 +7,7 @@ Layer code never imports cupy. It asks its inputs which module they belong to,
     minirnn.set_backend("cupy")          # or: MINIRNN_BACKEND=cupy python train.py
     x = minirnn.backend.to_device(x)     # NumPy -> current backend
     x = minirnn.backend.to_numpy(x)      # any backend -> NumPy (for printing, saving, plots)
+    loss, n = minirnn.backend.host_floats(loss, n)   # device scalars -> Python floats, one wait
 
 On CuPy, the element-wise part of each cell step runs as one fused CUDA kernel (kernels/*.cu,
 launched by minirnn/fused.py): the cell files mark those functions with @fusable, below.
@@ -84,6 +85,17 @@ def to_numpy(a):
     if _cupy is not None and isinstance(a, _cupy.ndarray):
         return _cupy.asnumpy(a)
     return numpy.asarray(a)
+
+
+def host_floats(*scalars):
+    """Device scalars (0-d arrays, or values of one) -> a tuple of Python floats, in one transfer.
+
+    Reading a number off a GPU makes the host wait until the device has computed it. A training
+    step reads its loss (and the checks of its inputs) this way, once, instead of once per number.
+    """
+    xp = array_module(*scalars)
+    values = xp.stack([xp.asarray(s).astype(xp.float64) for s in scalars])   # (n,) on the device
+    return tuple(to_numpy(values).tolist())
 
 
 def cupy_module():

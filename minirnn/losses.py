@@ -2,14 +2,20 @@
 gradient with respect to the first argument, with that argument's shape, ready to pass to
 the last layer's backward().
 
+Reading the loss as a float waits for the device (on a GPU). Each function waits once: the checks
+of its inputs (labels in range, no NaN) come back in the same transfer as the loss
+(backend.host_floats), and the details of a failed check are worked out only when one fails.
+
     bce_with_logits(logits, y)                 binary classification, logits (B,) or (B, 1)
     softmax_cross_entropy(logits, y, mask)     classes, logits (N, V) or (B, T, V)
     mse(pred, target)                          regression, any shape
 """
+import math
+
 import numpy as np
 
 from .activations import sigmoid
-from .backend import array_module
+from .backend import array_module, host_floats
 
 
 def _check_float(a, name, where):
@@ -18,13 +24,18 @@ def _check_float(a, name, where):
         raise TypeError(f"{where}: {name} must be a float array, got {got}")
 
 
-def _check_finite(a, name, where):
-    """Raise a ValueError if `a` holds any NaN or Inf, saying how many."""
-    xp = array_module(a)
-    n_bad = int(xp.sum(~xp.isfinite(a)))
-    if n_bad:
-        raise ValueError(f"{where}: {name} contains {n_bad} non-finite value(s) (NaN or Inf) "
-                         f"out of {a.size}; the model has probably diverged (lower the learning rate, clip gradients)")
+def _check_finite(loss, where, **inputs):
+    """Raise a ValueError if the loss is NaN or Inf, saying which input holds how many non-finite values.
+    (Called with the loss already on the host: the inputs are scanned only when it is not finite.)"""
+    if math.isfinite(loss):
+        return
+    for name, a in inputs.items():
+        xp = array_module(a)
+        n_bad = int(xp.sum(~xp.isfinite(a)))
+        if n_bad:
+            raise ValueError(f"{where}: {name} contains {n_bad} non-finite value(s) (NaN or Inf) out of {a.size}; "
+                             f"the model has probably diverged (lower the learning rate, clip gradients)")
+    raise ValueError(f"{where}: the loss is {loss}; the model has probably diverged (lower the learning rate)")
 
 
 def bce_with_logits(logits, y):
@@ -44,16 +55,17 @@ def bce_with_logits(logits, y):
     if not hasattr(y, "shape") or y.size != logits.size:
         raise ValueError(f"{where}: y must have as many elements as logits; logits shape {tuple(logits.shape)}, "
                          f"y shape {tuple(getattr(y, 'shape', ()))}")
-    _check_finite(logits, "logits", where)
     xp = array_module(logits)
     y = y.reshape(logits.shape).astype(logits.dtype)                  # (B,) or (B, 1), like logits
-    if not bool(xp.all((y >= 0) & (y <= 1))):
-        raise ValueError(f"{where}: y must hold targets in [0, 1] (0/1 labels), "
-                         f"got values in [{float(xp.min(y))}, {float(xp.max(y))}]")
     B = logits.size
     per_example = xp.maximum(logits, 0) - logits * y + xp.log1p(xp.exp(-xp.abs(logits)))   # (B,)
     dlogits = (sigmoid(logits) - y) / B                                # backprop through mean and BCE
-    return float(per_example.sum()) / B, dlogits
+    total, n_bad_y = host_floats(per_example.sum(), (~((y >= 0) & (y <= 1))).sum())   # one wait
+    if n_bad_y:
+        raise ValueError(f"{where}: y must hold targets in [0, 1] (0/1 labels), "
+                         f"got values in [{float(xp.min(y))}, {float(xp.max(y))}]")
+    _check_finite(total, where, logits=logits)
+    return total / B, dlogits
 
 
 def softmax_cross_entropy(logits, y, mask=None):
@@ -78,7 +90,6 @@ def softmax_cross_entropy(logits, y, mask=None):
     if tuple(y.shape) != tuple(logits.shape[:-1]):
         raise ValueError(f"{where}: y must have shape {tuple(logits.shape[:-1])} to match logits "
                          f"{tuple(logits.shape)}, got y shape {tuple(y.shape)}")
-    _check_finite(logits, "logits", where)
     xp = array_module(logits)
     V = logits.shape[-1]
     z = logits.reshape(-1, V)                                          # (B, T, V) -> (N, V), N = B*T
@@ -91,25 +102,27 @@ def softmax_cross_entropy(logits, y, mask=None):
             raise ValueError(f"{where}: mask must have shape {tuple(logits.shape[:-1])} like y, "
                              f"got {tuple(getattr(mask, 'shape', ()))}")
         m = mask.reshape(-1).astype(logits.dtype)                      # (N,) of 0/1
-        if not bool(xp.all((m == 0) | (m == 1))):
-            raise ValueError(f"{where}: mask must hold only 0/1 or True/False")
     bad = (m > 0) & ((y < 0) | (y >= V))                               # (N,) out-of-range ids that count
-    if bool(xp.any(bad)):
-        i = int(xp.argmax(bad))
-        pos = tuple(int(k) for k in np.unravel_index(i, logits.shape[:-1]))
-        raise IndexError(f"{where}: class id {int(y[i])} at position {pos} is out of range; "
-                         f"y must be in [0, {V}) (V = logits.shape[-1] = {V})")
-    y = xp.where(m > 0, y, 0)                                          # (N,) safe to index with
+    y_safe = xp.where((m > 0) & ~bad, y, 0)                            # (N,) safe to index with
     rows = xp.arange(N)
     shifted = z - z.max(axis=1, keepdims=True)                         # (N, V), max is 0: exp cannot overflow
     log_sum = xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))       # (N, 1)
     log_p = shifted - log_sum                                          # (N, V) log softmax
-    count = max(float(m.sum()), 1.0)
-    loss = -float((log_p[rows, y] * m).sum()) / count
+    count = xp.maximum(m.sum(), 1)                                     # counted positions (at least 1)
+    total, n, n_bad_mask, n_bad = host_floats((log_p[rows, y_safe] * m).sum(), count,   # one wait
+                                              ((m != 0) & (m != 1)).sum(), bad.sum())
+    if n_bad_mask:
+        raise ValueError(f"{where}: mask must hold only 0/1 or True/False")
+    if n_bad:
+        i = int(xp.argmax(bad))
+        pos = tuple(int(k) for k in np.unravel_index(i, logits.shape[:-1]))
+        raise IndexError(f"{where}: class id {int(y[i])} at position {pos} is out of range; "
+                         f"y must be in [0, {V}) (V = logits.shape[-1] = {V})")
+    _check_finite(total, where, logits=logits)
     dz = xp.exp(log_p)                                                 # (N, V) softmax
-    dz[rows, y] -= 1                                                   # backprop through -log p[y]: p - onehot
+    dz[rows, y_safe] -= 1                                              # backprop through -log p[y]: p - onehot
     dz *= (m / count)[:, None]                                         # backprop through masked mean
-    return loss, dz.reshape(logits.shape)                              # (N, V) -> logits' shape
+    return -total / n, dz.reshape(logits.shape)                        # (N, V) -> logits' shape
 
 
 def mse(pred, target):
@@ -125,7 +138,7 @@ def mse(pred, target):
     if tuple(getattr(target, "shape", ())) != tuple(pred.shape):
         raise ValueError(f"{where}: pred and target must have the same shape; pred shape {tuple(pred.shape)}, "
                          f"target shape {tuple(getattr(target, 'shape', ()))}")
-    _check_finite(pred, "pred", where)
-    _check_finite(target, "target", where)
     diff = pred - target.astype(pred.dtype)                            # (...)
-    return float((diff * diff).sum()) / diff.size, diff * (2.0 / diff.size)   # backprop through mean of squares
+    (total,) = host_floats((diff * diff).sum())
+    _check_finite(total, where, pred=pred, target=target)
+    return total / diff.size, diff * (2.0 / diff.size)                 # backprop through mean of squares

@@ -23,7 +23,7 @@ import time
 
 import numpy as np
 
-from .backend import array_module, to_device, to_numpy
+from .backend import array_module, host_floats, to_device, to_numpy
 from .layers import Dense, Dropout, Embedding, Linear
 from .losses import bce_with_logits, mse, softmax_cross_entropy
 from .optim import SGD, Adagrad, Adam, RMSprop, clip_grad_norm
@@ -239,15 +239,18 @@ class Sequential(LayerStack):
                 if isinstance(layer, Dropout):
                     layer.rng = np.random.default_rng([seed, epoch, i])
             self.train()
-            t0, total, correct, seen = time.perf_counter(), 0.0, 0, 0
+            t0, total, correct, seen, norms = time.perf_counter(), 0.0, 0, 0, []
             bar = tqdm(range(0, len(x), batch_size), desc=f"epoch {epoch + 1}/{epochs}", disable=not verbose,
                        leave=True, unit="batch")
-            for start in bar:
+            for step, start in enumerate(bar):
                 idx = order[start:start + batch_size]
                 loss, norm, n_correct = train_step(self, x_dev[idx], y_dev[idx])
-                history["grad_norm"].append(norm)
+                norms.append(norm)                                  # norm and n_correct stay on the device ...
                 total, correct, seen = total + loss * len(idx), correct + n_correct, seen + len(idx)
-                bar.set_postfix(loss=f"{total / seen:.4f}", acc=f"{correct / seen:.4f}")
+                if step % 20 == 0 or start + batch_size >= len(x):  # ... and are read every 20 steps (a wait on a GPU)
+                    bar.set_postfix(loss=f"{total / seen:.4f}", acc=f"{float(correct) / seen:.4f}")
+            history["grad_norm"].extend(host_floats(*norms))        # every step's norm, in one transfer
+            correct = float(correct)
             history["loss"].append(total / seen)
             history["accuracy"].append(correct / seen)
             history["seconds"].append(time.perf_counter() - t0)
@@ -276,10 +279,10 @@ class Sequential(LayerStack):
             xb, yb = to_device(np.asarray(x[start:start + batch_size])), to_device(np.asarray(y[start:start + batch_size]))
             out = self.forward(xb, logits=on_logit)
             loss = loss_fn(out, yb)[0]
-            total += float(loss) * len(yb)
-            correct += _num_correct(out, yb, logits=on_logit)
+            total += loss * len(yb)
+            correct += _num_correct(out, yb, logits=on_logit)      # on the device; read once, below
         self.train()
-        return {"loss": total / len(x), "accuracy": correct / len(x)}
+        return {"loss": total / len(x), "accuracy": float(correct) / len(x)}
 
     def predict(self, x, batch_size=256):
         """Outputs for x, as a NumPy array (probabilities for a sigmoid output), in eval mode."""
@@ -310,20 +313,23 @@ def split_validation(x, y, fraction, seed=0):
 def train_step(model, x, y):
     """One step of gradient descent on a batch: forward, loss, backward, clip, update.
 
-    x: (B, T) ids on the device, y: (B,) labels. Returns (loss, gradient norm, number correct).
+    x: (B, T) ids on the device, y: (B,) labels. Returns (loss, gradient norm, number correct):
+    the loss as a float, the other two as 0-d arrays on the device, so that a step on a GPU waits
+    for the device once (for the loss) rather than three times.
     """
     loss, out = model.loss_and_grad(x, y)                          # forward + backward: fills every grads dict
     norm = clip_grad_norm(model.layers, model.clip_norm or float("inf"))   # global norm (clipped if asked)
     model.optimizer.step()                                          # p -= lr * (Adam's step) for every p
-    return float(loss), norm, _num_correct(out, y, logits=model._loss_on_logit())
+    return loss, norm, _num_correct(out, y, logits=model._loss_on_logit())
 
 
 def _num_correct(out, y, logits):
-    """How many predictions match y: threshold 0 on logits or 0.5 on probabilities; argmax for classes."""
+    """How many predictions match y (a 0-d array on out's device): threshold 0 on logits or 0.5 on
+    probabilities; argmax for classes."""
     if out.ndim == 2 and out.shape[1] > 1:
-        return int((out.argmax(axis=1) == y).sum())
+        return (out.argmax(axis=1) == y).sum()
     pred = (out.reshape(-1) > (0 if logits else 0.5))
-    return int((pred == (y.reshape(-1) > 0.5)).sum())
+    return (pred == (y.reshape(-1) > 0.5)).sum()
 
 
 def _bce_on_probabilities(p, y, eps=1e-7):

@@ -172,19 +172,22 @@ class Adam(Optimizer):
 
 
 def clip_grad_norm(layers, max_norm):
-    """Scale every gradient in place so that their global L2 norm is at most max_norm.
+    """Scale every gradient in place so that their global L2 norm is at most max_norm:
 
-    The norm is taken over all grads of all layers together, as torch.nn.utils.clip_grad_norm_
-    (which also scales by max_norm / (norm + 1e-6)). Returns the norm before clipping, a float.
+        g <- g * min(1, max_norm / (||g|| + 1e-6))      ||g||: the norm of all grads of all layers together
+
+    as torch.nn.utils.clip_grad_norm_ does. Returns ||g|| before clipping, as a 0-d array on the
+    grads' device: the scale is computed there too, so clipping never waits for the GPU. (float()
+    of the result reads it, and waits.)
     """
     grads = [g for layer in _as_layers(layers) for g in layer.grads.values()]
     if not grads:
         return 0.0
     xp = array_module(grads[0])
     # vdot over the flattened array: a BLAS dot, no (…)-sized temporary like (g * g).sum().
-    total = math.sqrt(float(sum(xp.vdot(g.reshape(-1), g.reshape(-1)) for g in grads)))
-    scale = max_norm / (total + 1e-6)
-    if scale < 1:
+    total = xp.sqrt(sum(xp.vdot(g.reshape(-1), g.reshape(-1)) for g in grads))
+    if max_norm != float("inf"):
+        scale = xp.minimum(max_norm / (total + 1e-6), 1.0)      # 1: the norm is within max_norm
         for g in grads:
             g *= scale
     return total

@@ -12,10 +12,15 @@ NumPy array operands; FakeCupy is a module-like object whose functions are NumPy
 array results moved to the "device". It runs the code paths CuPy takes (backend.array_module
 answers FakeCupy, @fusable sees a non-NumPy array), with MINIRNN_FUSED=0 so no kernel is asked for.
 Not caught: np.asarray(d) and np_array[...] = d (NumPy never asks a subclass), which CuPy refuses.
+
+Like CuPy, a reduction gives a 0-d device array, not a host scalar, and reading a value back to
+the host (float(d), int(d), bool(d), d.item(), d.tolist(), asnumpy) is counted in HOST_READS: on a
+GPU each such read waits for the device, so tests can count the waits of a training step.
 """
 import numpy as np
 
 MIXING = "host and device arrays never mix implicitly"
+HOST_READS = [0]          # how many times a value came back from the "device" (see the docstring)
 
 
 def _refuse_host(values, where):
@@ -30,6 +35,8 @@ def _refuse_host(values, where):
 def _to_device(result):
     if isinstance(result, np.ndarray) and not isinstance(result, DeviceArray):
         return result.view(DeviceArray)
+    if isinstance(result, np.generic):                  # a reduction's scalar: a 0-d array on the device
+        return np.asarray(result).view(DeviceArray)
     if isinstance(result, tuple):
         return tuple(_to_device(r) for r in result)
     if isinstance(result, list):
@@ -43,6 +50,25 @@ def _plain(values):
 
 class DeviceArray(np.ndarray):
     """An array "on the device"."""
+
+    def _read(self, how):
+        HOST_READS[0] += 1
+        return how(self.view(np.ndarray))
+
+    def __float__(self):
+        return self._read(float)
+
+    def __int__(self):
+        return self._read(int)
+
+    def __bool__(self):
+        return self._read(bool)
+
+    def item(self, *args):
+        return self._read(lambda a: a.item(*args))
+
+    def tolist(self):
+        return self._read(lambda a: a.tolist())
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         _refuse_host(inputs + tuple(kwargs.get("out", ())), f"numpy.{ufunc.__name__}")
@@ -118,6 +144,7 @@ class FakeCupy:
 
     @staticmethod
     def asnumpy(a):
+        HOST_READS[0] += isinstance(a, DeviceArray)
         return np.array(a.view(np.ndarray) if isinstance(a, DeviceArray) else a)
 
     @staticmethod

@@ -45,3 +45,35 @@ def test_layer_tests_pass_on_the_fake_device():
                         *[str(ROOT / "tests" / f) for f in files]], capture_output=True, text=True, env=env,
                        cwd=ROOT, timeout=600)
     assert p.returncode == 0, p.stdout[-4000:] + p.stderr[-2000:]
+
+
+@pytest.fixture
+def on_the_fake_device(monkeypatch):
+    """The fake device for one test (as MINIRNN_FAKE_DEVICE=1 does for a whole run), undone after it."""
+    import fake_device
+    from minirnn import backend
+    monkeypatch.setattr(backend, "_cupy", FAKE)
+    monkeypatch.setattr(backend, "_xp", FAKE)
+    monkeypatch.setenv("MINIRNN_FUSED", "0")
+    return fake_device.HOST_READS
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_a_training_step_waits_for_the_device_at_most_twice(on_the_fake_device, cell):
+    """On a GPU, each value read back to the host waits for the device to finish. A step of fit reads
+    the loss (its input checks come back in the same transfer) and Embedding's id check; the gradient
+    norm and the accuracy stay on the device, read every 20 steps and once per epoch."""
+    from minirnn import Dense, Dropout, Embedding, Sequential
+    from minirnn.recurrent import CELLS
+    rng = np.random.default_rng(0)
+    steps, B, T, V = 40, 4, 6, 30
+    x, y = rng.integers(0, V, size=(steps * B, T)), (rng.random(steps * B) < 0.5).astype(np.float32)
+    model = Sequential(Embedding(V, 8, rng=0), CELLS[cell](8, 8, rng=1), Dropout(0.2),
+                       Dense(8, 1, "sigmoid", rng=2)).astype(np.float32).compile("adam", lr=1e-2, clip_norm=1.0)
+    assert all(isinstance(p, DeviceArray) for p in model.params.values())
+    reads_before = on_the_fake_device[0]
+    history = model.fit(x, y, epochs=1, batch_size=B, verbose=False)
+    reads = on_the_fake_device[0] - reads_before
+    assert len(history["grad_norm"]) == steps and all(isinstance(v, float) for v in history["grad_norm"])
+    assert 0 <= history["accuracy"][0] <= 1
+    assert reads <= 2 * steps + 5, f"{reads} host reads in {steps} steps"

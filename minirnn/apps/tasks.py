@@ -23,7 +23,7 @@ import time
 
 import numpy as np
 
-from ..backend import array_module, to_device, to_numpy
+from ..backend import array_module, host_floats, to_device, to_numpy
 from ..layers import Linear
 from ..losses import mse
 from ..model import loss_and_grad
@@ -124,7 +124,7 @@ def train_adding(cell="lstm", T=50, steps=1000, batch_size=64, hidden=32, lr=1e-
     for step in bar:
         x, y = adding_problem(batch_size, T, rng=rng)
         loss, _ = model.loss_and_grad(to_device(x), to_device(y))
-        norms.append(clip_grad_norm(model.layers, clip_norm or float("inf")))   # norm before clipping
+        norms.append(clip_grad_norm(model.layers, clip_norm or float("inf")))   # norm before clipping (on the device)
         opt.step()
         if step % eval_every == 0 or step == steps:
             history.append((step, evaluate(model, x_test, y_test)))
@@ -132,7 +132,8 @@ def train_adding(cell="lstm", T=50, steps=1000, batch_size=64, hidden=32, lr=1e-
             if target_mse is not None and history[-1][1] < target_mse:
                 break
     return {"cell": model.cell, "T": int(T), "mse": history[-1][1], "steps": history[-1][0],
-            "seconds": time.perf_counter() - t0, "history": history, "grad_norm": norms, "model": model}
+            "seconds": time.perf_counter() - t0, "history": history, "grad_norm": list(host_floats(*norms)),
+            "model": model}
 
 
 def memory_sweep(cells=("rnn", "lstm", "gru"), Ts=(10, 50, 100, 200), progress=True, **train_kwargs):
