@@ -125,13 +125,14 @@ def gru_forward(x, h0, Wx, Wh, b, bhn, mask=None):
     x = xp.ascontiguousarray(x.transpose(1, 0, 2)).reshape(T * B, E)   # every x_t, time-major: (T*B, E)
     xw = (x @ Wx + b).reshape(T, B, 3 * H)                     # x_t W_x + b for every t: (T*B, E) @ (E, 3H) -> (T, B, 3H)
     ms = [None] * T if mask is None else mask.T[:, :, None]    # m_t for every t: (T, B, 1)
-    hs = xp.empty((T + 1, B, H), dtype=x.dtype)                # hs[t + 1] = h_t, hs[0] = h_0
-    hs[0] = h0
+    hs = [h0]                                                  # hs[t + 1] = h_t, hs[0] = h_0
     Wh_T = xp.ascontiguousarray(Wh.T)                          # W_h^T once, for every backward step
     steps = []
     for t in range(T):
-        hs[t + 1], step = gru_step_forward(xw[t], hs[t], Wh, bhn, ms[t], Wh_T)
+        h, step = gru_step_forward(xw[t], hs[t], Wh, bhn, ms[t], Wh_T)
+        hs.append(h)
         steps.append(step)
+    hs = xp.stack(hs)                                          # (T + 1, B, H): one copy, after the loop
     out = hs[1:] if mask is None else hs[1:] * ms              # out_t = m_t h_t: (T, B, H)
     return out.transpose(1, 0, 2), hs[T], SequenceCache(x, hs, ms, Wx, steps)
 

@@ -134,14 +134,15 @@ def lstm_forward(x, h0, c0, Wx, Wh, b, mask=None):
     x = xp.ascontiguousarray(x.transpose(1, 0, 2)).reshape(T * B, E)   # every x_t, time-major: (T*B, E)
     xw = (x @ Wx + b).reshape(T, B, 4 * H)                     # x_t W_x + b for every t: (T*B, E) @ (E, 4H) -> (T, B, 4H)
     ms = [None] * T if mask is None else mask.T[:, :, None]    # m_t for every t: (T, B, 1)
-    hs = xp.empty((T + 1, B, H), dtype=x.dtype)                # hs[t + 1] = h_t, hs[0] = h_0
-    hs[0] = h0
+    hs = [h0]                                                  # hs[t + 1] = h_t, hs[0] = h_0
     c = c0
     Wh_T = xp.ascontiguousarray(Wh.T)                          # W_h^T once, for every backward step
     steps = []
     for t in range(T):
-        hs[t + 1], c, step = lstm_step_forward(xw[t], hs[t], c, Wh, ms[t], Wh_T)
+        h, c, step = lstm_step_forward(xw[t], hs[t], c, Wh, ms[t], Wh_T)
+        hs.append(h)
         steps.append(step)
+    hs = xp.stack(hs)                                          # (T + 1, B, H): one copy, after the loop
     out = hs[1:] if mask is None else hs[1:] * ms              # out_t = m_t h_t: (T, B, H)
     return out.transpose(1, 0, 2), hs[T], c, SequenceCache(x, hs, ms, Wx, steps)
 

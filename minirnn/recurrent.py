@@ -19,7 +19,8 @@ How the sequence functions in rnn.py, lstm.py and gru.py stay fast without chang
   product before the loop; only h_{t-1} W_h has to wait for h_{t-1}.
 - The weights are shared by every step, so *_backward sums their gradients over t with one
   matrix product each after its loop (dW_x = sum_t x_t^T da_t), and db as one visible sum.
-- The outputs of the whole sequence are allocated once (hs, da), not step by step.
+- Each step's h_t goes into a list, stacked into hs (T+1, B, H) once after the loop (on a GPU, one
+  copy instead of T); the backward's da_t are written into one array allocated before its loop.
 - The backward step multiplies by W_h^T, which the forward copies once into its own contiguous
   array (OpenBLAS multiplies by it ~25% faster than by the transposed view).
 """

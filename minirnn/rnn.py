@@ -100,13 +100,14 @@ def rnn_forward(x, h0, Wx, Wh, b, mask=None, nonlinearity="tanh"):
     x = xp.ascontiguousarray(x.transpose(1, 0, 2)).reshape(T * B, E)   # every x_t, time-major: (T*B, E)
     xw = (x @ Wx + b).reshape(T, B, H)                         # x_t W_x + b for every t: (T*B, E) @ (E, H) -> (T, B, H)
     ms = [None] * T if mask is None else mask.T[:, :, None]    # m_t for every t: (T, B, 1)
-    hs = xp.empty((T + 1, B, H), dtype=x.dtype)                # hs[t + 1] = h_t, hs[0] = h_0
-    hs[0] = h0
+    hs = [h0]                                                  # hs[t + 1] = h_t, hs[0] = h_0
     Wh_T = xp.ascontiguousarray(Wh.T)                          # W_h^T once, for every backward step
     steps = []
     for t in range(T):
-        hs[t + 1], step = rnn_step_forward(xw[t], hs[t], Wh, ms[t], nonlinearity, Wh_T)
+        h, step = rnn_step_forward(xw[t], hs[t], Wh, ms[t], nonlinearity, Wh_T)
+        hs.append(h)
         steps.append(step)
+    hs = xp.stack(hs)                                          # (T + 1, B, H): one copy, after the loop
     out = hs[1:] if mask is None else hs[1:] * ms              # out_t = m_t h_t: (T, B, H)
     return out.transpose(1, 0, 2), hs[T], SequenceCache(x, hs, ms, Wx, steps)
 
