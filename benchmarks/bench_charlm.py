@@ -112,7 +112,9 @@ path = RESULTS / "charlm.json"
 records = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
 records = (records if isinstance(records, list) else [records]) + [record]   # an old single record: the first
 path.write_text(json.dumps(records, indent=1) + "\n", encoding="utf-8")
-curve = RESULTS / ("charlm_curve.png" if defaults else "charlm_curve_trial.png")
+# The README's figure is the quiet 30-minute run with the defaults; every other run draws its own.
+curve = RESULTS / ("charlm_curve_trial.png" if not defaults else "charlm_curve.png"
+                   if args.minutes == 30 and not loaded else f"charlm_curve_{args.minutes:g}min_{'loaded' if loaded else 'quiet'}.png")
 plot_curve(hist, curve, f"{config['cell'].upper()} L={config['num_layers']} H={config['hidden']}, "
            f"{args.minutes:g} min, {args.threads} thread(s), load {load_start:.1f}", best=run["best"])
 

@@ -2,7 +2,7 @@
 
     text = load_text("tinyshakespeare.txt")
     vocab = Vocab.from_text(text)                     # V distinct characters
-    model = CharLM(vocab.size, cell="lstm", hidden=512, num_layers=1, dropout=0.25, embed_dropout=0.1)
+    model = CharLM(vocab.size, cell="lstm", hidden=512, num_layers=1, dropout=0.4, embed_dropout=0.1)
     x, y = make_streams(vocab.encode(text), batch=64)     # (B, n) each, y = x shifted by one
     state = None
     for p in range(0, x.shape[1], 100):                   # truncated BPTT, S = 100 steps a chunk

@@ -1,6 +1,6 @@
 """Training the character-level language model (charlm.py): the loop, the schedule, checkpoints, the loss curve.
 
-    config = Config(cell="lstm", num_layers=1, hidden=512, dropout=0.25, batch=32)
+    config = Config(cell="lstm", num_layers=1, hidden=512, dropout=0.4, batch=32)
     result = train(load_text("tinyshakespeare.txt"), config, out_dir="runs/charlm", minutes=5)
     model, optimizer, vocab, config, run = load_checkpoint("runs/charlm/charlm-best.npz")
 
@@ -56,7 +56,7 @@ DEFAULTS = {
     "num_layers": 1,         # L stacked recurrent layers, Dropout after each
     "hidden": 512,           # H
     "embed": 64,             # E, the embedding size
-    "dropout": 0.25,         # after every recurrent layer
+    "dropout": 0.4,          # after every recurrent layer
     "embed_dropout": 0.1,    # on the embedding vectors
     "seq_len": 100,          # S: steps per truncated-BPTT chunk
     "batch": 32,             # B parallel streams
