@@ -171,7 +171,7 @@ def loss_and_grad(model, x, y, state=None):
 def train_chunk(model, optimizer, x, y, state=None, clip=5.0):
     """One truncated-BPTT update: forward, backward, clip the global gradient norm, optimizer step.
 
-    Returns (loss, gradient norm before clipping, state to pass to the next chunk).
+    Returns (loss, gradient norm before clipping (a 0-d array, left on the device), state to pass to the next chunk).
     """
     loss, state = loss_and_grad(model, x, y, state)
     norm = clip_grad_norm(model.layers, clip)
