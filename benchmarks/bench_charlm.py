@@ -57,7 +57,7 @@ parser.add_argument("--model", default=DEFAULTS["cell"], choices=("rnn", "lstm",
 parser.add_argument("--out", default=str(ROOT / "runs" / "bench_charlm"))
 SETTINGS = {"layers": "num_layers", "hidden": "hidden", "embed": "embed", "seq_len": "seq_len", "batch": "batch",
             "lr": "lr", "lr_floor": "lr_floor", "lr_decay_start": "lr_decay_start", "dropout": "dropout", "embed_dropout": "embed_dropout",
-            "eval_every": "eval_every", "val_chars": "val_chars"}
+            "eval_every": "eval_every", "val_chars": "val_chars", "optimizer": "optimizer", "weight_decay": "weight_decay"}
 for flag, key in SETTINGS.items():
     parser.add_argument("--" + flag.replace("_", "-"), type=type(DEFAULTS[key]), default=DEFAULTS[key])
 parser.add_argument("--lr-schedule", choices=SCHEDULES, default=DEFAULTS["lr_schedule"])
@@ -124,7 +124,8 @@ def row(r):
     settings = (f"{c['cell']} {c['num_layers']}x{c['hidden']}, dropout {c['dropout']}/"
                 f"{c.get('embed_dropout', 0.0)}, lr {c['lr']:g} {c.get('lr_schedule', 'constant')}"
                 + (f" to x{c['lr_floor']:g} from {c.get('lr_decay_start', 0):.0%}"
-                   if c.get("lr_schedule", "constant") != "constant" else ""))
+                   if c.get("lr_schedule", "constant") != "constant" else "")
+                + (f", {c.get('optimizer', 'adam')} weight decay {c['weight_decay']:g}" if c.get("weight_decay") else ""))
     best_val = f"{best['val_loss']:.4f} at {best['minutes']:.1f} min" if best else "(not kept)"
     return (f"| {r['date'][:16]} | `{r['command']}` | {settings} | {r.get('threads', '?')} | "
             f"{r['load_average_start']:.1f} / {r['load_average_end']:.1f} | {r['steps']:,d} in {r['minutes']:.1f} min | "

@@ -25,7 +25,7 @@ from .recurrent import RNN, LSTM, GRU
 from .layers import Embedding, Linear, Dense, Dropout
 from .activations import Tanh, Sigmoid, ReLU
 from .losses import bce_with_logits, softmax_cross_entropy, mse
-from .optim import SGD, Adagrad, RMSprop, Adam, clip_grad_norm
+from .optim import SGD, Adagrad, RMSprop, Adam, AdamW, clip_grad_norm
 from .gradcheck import gradcheck
 from .model import Sequential, train_step
 from . import losses, optim, interop

@@ -26,10 +26,10 @@ import numpy as np
 from .backend import array_module, host_floats, to_device, to_numpy
 from .layers import Dense, Dropout, Embedding, Linear
 from .losses import bce_with_logits, mse, softmax_cross_entropy
-from .optim import SGD, Adagrad, Adam, RMSprop, clip_grad_norm
+from .optim import SGD, Adagrad, Adam, AdamW, RMSprop, clip_grad_norm
 from .recurrent import _Recurrent
 
-OPTIMIZERS = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam}
+OPTIMIZERS = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW}
 LOSSES = {"binary_crossentropy": bce_with_logits, "sparse_categorical_crossentropy": softmax_cross_entropy,
           "mse": mse}
 
@@ -166,7 +166,7 @@ class Sequential(LayerStack):
     # -- training ----------------------------------------------------------------------------------
     def compile(self, optimizer="adam", loss="binary_crossentropy", metrics=("accuracy",), lr=None,
                 clip_norm=None, **optimizer_kwargs):
-        """optimizer: a name ("adam", "sgd", "rmsprop", "adagrad") or an Optimizer built on model.layers."""
+        """optimizer: a name ("adam", "adamw", "sgd", "rmsprop", "adagrad") or an Optimizer built on model.layers."""
         if loss not in LOSSES:
             raise ValueError(f"compile: loss must be one of {sorted(LOSSES)}, got {loss!r}")
         if isinstance(optimizer, str):

@@ -8,9 +8,9 @@
 
 A "layer" here is anything with .params and .grads dicts (same keys, same shapes), so a
 whole model works as well. Updates are in place (`p -= ...`): the arrays keep their identity.
-Formulas follow torch.optim (SGD, RMSprop, Adam), except Adagrad, which is min-char-rnn's.
+Formulas follow torch.optim (SGD, RMSprop, Adam, AdamW), except Adagrad, which is min-char-rnn's.
 weight_decay adds wd * p to the gradient first (L2, like torch's weight_decay), without
-changing layer.grads. State is per parameter, keyed "{layer index}.{param name}.{slot}".
+changing layer.grads; AdamW's instead shrinks the weights apart from the gradient. State is per parameter, keyed "{layer index}.{param name}.{slot}".
 """
 import math
 
@@ -26,6 +26,7 @@ def _as_layers(layers):
 
 class Optimizer:
     slots = ()                          # names of the per-parameter state arrays, e.g. ("m", "v")
+    l2_in_gradient = True               # weight_decay adds wd * p to g (AdamW: False, it decays p itself)
     hyper = ("lr", "weight_decay")      # hyperparameters saved in state_dict()
 
     def __init__(self, layers, **hyperparameters):
@@ -47,7 +48,7 @@ class Optimizer:
         for i, layer in enumerate(self.layers):
             for name, p in layer.params.items():
                 g = layer.grads[name]
-                if self.weight_decay:
+                if self.weight_decay and self.l2_in_gradient:
                     g = g + self.weight_decay * p              # L2: d/dp (wd/2 |p|^2) = wd p
                 state = [self.state[f"{i}.{name}.{slot}"] for slot in self.slots]
                 self.update(p, g, *state)
@@ -169,6 +170,21 @@ class Adam(Optimizer):
         denom /= math.sqrt(1 - b2 ** self.t)             # bias correction: v starts at 0
         denom += self.eps
         p -= (self.lr / (1 - b1 ** self.t)) * m / denom  # ... and so does m
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay, as torch.optim.AdamW (Loshchilov and Hutter, 2019):
+        p -= lr * wd * p                  the weights shrink a little every step, whatever g is ...
+        then Adam's update, with g alone  ... instead of wd * p joining g, where Adam would rescale it
+    """
+    l2_in_gradient = False
+
+    def __init__(self, layers, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01):
+        super().__init__(layers, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+
+    def update(self, p, g, m, v):
+        p *= 1 - self.lr * self.weight_decay             # decoupled weight decay
+        super().update(p, g, m, v)
 
 
 def clip_grad_norm(layers, max_norm):

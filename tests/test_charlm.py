@@ -202,7 +202,8 @@ def stop_like_ctrl_c_after(monkeypatch, n):
 def test_resume_makes_the_same_updates_as_an_unbroken_run(tmp_path, monkeypatch):
     text = load_text(TINY_TEXT)[:6000]
     config = Config(cell="gru", num_layers=2, hidden=16, embed=8, dropout=0.2, embed_dropout=0.1, batch=4,
-                    seq_len=16, eval_every=4, val_chars=500, sample_chars=10, lr=1e-2, lr_schedule="cosine")
+                    seq_len=16, eval_every=4, val_chars=500, sample_chars=10, lr=1e-2, lr_schedule="cosine",
+                    optimizer="adamw", weight_decay=0.1)
     quiet = dict(verbose=False, log=lambda *a: None)
     unbroken = train(text, config, tmp_path / "a", max_steps=8, **quiet)
     with monkeypatch.context() as m:                               # Ctrl-C during update 5 of the same 8
@@ -219,7 +220,7 @@ def test_resume_makes_the_same_updates_as_an_unbroken_run(tmp_path, monkeypatch)
     assert resumed["run"]["history"]["val_loss"] == pytest.approx(unbroken["run"]["history"]["val_loss"], rel=1e-6)
     model, opt, vocab, cfg, run = b
     assert (run["step"], cfg, vocab.chars) == (8, resumed["config"], unbroken["vocab"].chars)
-    assert opt.t == 8
+    assert opt.t == 8 and type(opt).__name__ == "AdamW" and opt.weight_decay == 0.1
     assert resumed["val_loss"] == pytest.approx(unbroken["val_loss"], rel=1e-6)
     assert sample(model, vocab, 40, seed=3) == sample(a[0], vocab, 40, seed=3)
 

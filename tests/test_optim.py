@@ -10,7 +10,7 @@ import torch
 
 from minirnn.backend import array_module, to_device, to_numpy
 from minirnn.layers import Embedding, Linear
-from minirnn.optim import SGD, Adagrad, Adam, RMSprop, clip_grad_norm
+from minirnn.optim import SGD, Adagrad, Adam, AdamW, RMSprop, clip_grad_norm
 
 STEPS = 6
 
@@ -60,6 +60,26 @@ def test_sgd_matches_torch(momentum, wd):
 def test_rmsprop_matches_torch(wd):
     run_against_torch(lambda ls: RMSprop(ls, lr=0.01, alpha=0.9, eps=1e-6, weight_decay=wd),
                       lambda ps: torch.optim.RMSprop(ps, lr=0.01, alpha=0.9, eps=1e-6, weight_decay=wd))
+
+
+@pytest.mark.parametrize("wd", [0.0, 0.1])
+def test_adamw_matches_torch(wd):
+    run_against_torch(lambda ls: AdamW(ls, lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=wd),
+                      lambda ps: torch.optim.AdamW(ps, lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=wd))
+
+
+def test_adamw_decays_where_adam_with_l2_does_not():
+    """With zero gradients Adam's L2 term is rescaled by Adam into a fixed-size step, while AdamW
+    shrinks every weight by the factor (1 - lr wd) per step."""
+    layers = make_layers()
+    w0 = to_numpy(layers[0].params["W"]).copy()
+    opt = AdamW(layers, lr=0.1, weight_decay=0.5)
+    for layer in layers:
+        for g in layer.grads.values():
+            g[...] = 0
+    for _ in range(3):
+        opt.step()
+    np.testing.assert_allclose(to_numpy(layers[0].params["W"]), w0 * (1 - 0.1 * 0.5) ** 3, rtol=1e-12)
 
 
 @pytest.mark.parametrize("wd", [0.0, 0.05])

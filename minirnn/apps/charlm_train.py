@@ -40,7 +40,7 @@ import numpy as np
 from .. import checkpoint
 from ..backend import to_device, to_numpy
 from .charlm import CharLM, Vocab, evaluate, make_streams, sample, train_chunk
-from ..optim import Adagrad, Adam
+from ..optim import Adagrad, Adam, AdamW
 
 KIND = "minirnn-charlm"          # marks a checkpoint written by save_checkpoint()
 CHECKPOINT = "charlm.npz"        # file names inside out_dir: the latest weights (what --resume continues)
@@ -60,7 +60,8 @@ DEFAULTS = {
     "embed_dropout": 0.1,    # on the embedding vectors
     "seq_len": 100,          # S: steps per truncated-BPTT chunk
     "batch": 32,             # B parallel streams
-    "optimizer": "adam",     # "adam" or "adagrad" (min-char-rnn's)
+    "optimizer": "adam",     # "adam", "adamw" or "adagrad" (min-char-rnn's)
+    "weight_decay": 0.0,     # adamw: the weights shrink by lr * weight_decay per update; others: L2
     "lr": 2e-3,              # the peak learning rate
     "lr_schedule": "cosine", # "cosine", "linear" or "constant", over the budget (lr_at)
     "lr_floor": 0.1,         # the rate at the end of the budget, as a fraction of lr
@@ -74,8 +75,9 @@ DEFAULTS = {
     "data": None,            # the text file's path, for the record (and --resume without --data)
 }
 # What a checkpoint written before a setting existed meant by it (so it resumes as it ran).
-LEGACY = {"embed_dropout": 0.0, "lr_schedule": "constant", "lr_floor": 1.0, "lr_decay_start": 0.0, "val_chars": 200000}
-OPTIMIZERS = {"adam": Adam, "adagrad": Adagrad}
+LEGACY = {"embed_dropout": 0.0, "lr_schedule": "constant", "lr_floor": 1.0, "lr_decay_start": 0.0, "val_chars": 200000,
+          "weight_decay": 0.0}
+OPTIMIZERS = {"adam": Adam, "adamw": AdamW, "adagrad": Adagrad}
 SCHEDULES = ("cosine", "linear", "constant")
 
 
@@ -98,6 +100,8 @@ def Config(**changes):
     if not 0 <= config["lr_decay_start"] < 1:
         raise ValueError(f"Config: lr_decay_start must be in [0, 1) (a fraction of the budget), "
                          f"got {config['lr_decay_start']}")
+    if not config["weight_decay"] >= 0:
+        raise ValueError(f"Config: weight_decay must be >= 0, got {config['weight_decay']}")
     for name in ("dropout", "embed_dropout"):
         if not 0 <= config[name] < 1:
             raise ValueError(f"Config: {name} must be in [0, 1), got {config[name]}")
@@ -138,7 +142,7 @@ def build(config, vocab_size):
     """-> (model, optimizer) for a config."""
     model = CharLM(vocab_size, config["cell"], config["hidden"], config["num_layers"], config["embed"],
                    config["dropout"], config["embed_dropout"], seed=config["seed"])
-    return model, OPTIMIZERS[config["optimizer"]](model.layers, lr=config["lr"])
+    return model, OPTIMIZERS[config["optimizer"]](model.layers, lr=config["lr"], weight_decay=config["weight_decay"])
 
 
 def split(text, vocab, val_fraction):

@@ -42,7 +42,9 @@ def add_parser(subparsers):
     t.add_argument("--minutes", type=positive_float, default=5.0, help="wall-time budget (fractions allowed)")
     t.add_argument("--max-steps", type=int, default=None, help="stop after this many updates in total")
     t.add_argument("--lr", type=float, default=DEFAULTS["lr"])
-    t.add_argument("--optimizer", choices=("adam", "adagrad"), default=DEFAULTS["optimizer"])
+    t.add_argument("--optimizer", choices=("adam", "adamw", "adagrad"), default=DEFAULTS["optimizer"])
+    t.add_argument("--weight-decay", type=float, default=DEFAULTS["weight_decay"],
+                   help="adamw: the weights shrink by lr * this per update (decoupled); adam, adagrad: L2")
     t.add_argument("--clip", type=float, default=DEFAULTS["clip"], help="max global gradient norm")
     t.add_argument("--lr-schedule", choices=SCHEDULES, default=DEFAULTS["lr_schedule"],
                    help="learning rate over the budget (--minutes / --max-steps), from --lr down to the floor")
@@ -121,7 +123,8 @@ def cmd_train(args):
                             dropout=args.dropout, embed_dropout=args.embed_dropout, seq_len=args.seq_len,
                             batch=args.batch, lr=args.lr, lr_schedule=args.lr_schedule, lr_floor=args.lr_floor,
                             lr_decay_start=args.lr_decay_start,
-                            optimizer=args.optimizer, clip=args.clip, eval_every=args.eval_every, seed=args.seed)
+                            optimizer=args.optimizer, weight_decay=args.weight_decay, clip=args.clip,
+                            eval_every=args.eval_every, seed=args.seed)
         text = load_text(data)
         if not resume:
             config["data"] = data
