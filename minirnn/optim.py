@@ -10,7 +10,8 @@ A "layer" here is anything with .params and .grads dicts (same keys, same shapes
 whole model works as well. Updates are in place (`p -= ...`): the arrays keep their identity.
 Formulas follow torch.optim (SGD, RMSprop, Adam, AdamW), except Adagrad, which is min-char-rnn's.
 weight_decay adds wd * p to the gradient first (L2, like torch's weight_decay), without
-changing layer.grads; AdamW's instead shrinks the weights apart from the gradient. State is per parameter, keyed "{layer index}.{param name}.{slot}".
+changing layer.grads; AdamW's instead shrinks the weights apart from the gradient.
+State is per parameter, keyed "{layer index}.{param name}.{slot}".
 """
 import math
 
