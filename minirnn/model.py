@@ -247,7 +247,7 @@ class Sequential(LayerStack):
                 loss, norm, n_correct = train_step(self, x_dev[idx], y_dev[idx])
                 norms.append(norm)                                  # norm and n_correct stay on the device ...
                 total, correct, seen = total + loss * len(idx), correct + n_correct, seen + len(idx)
-                if step % 20 == 0 or start + batch_size >= len(x):  # ... and are read every 20 steps (a wait on a GPU)
+                if verbose and (step % 20 == 0 or start + batch_size >= len(x)):   # ... read every 20 steps (a wait on a GPU)
                     bar.set_postfix(loss=f"{total / seen:.4f}", acc=f"{float(correct) / seen:.4f}")
             history["grad_norm"].extend(host_floats(*norms))        # every step's norm, in one transfer
             correct = float(correct)

@@ -76,4 +76,4 @@ def test_a_training_step_waits_for_the_device_at_most_twice(on_the_fake_device, 
     reads = on_the_fake_device[0] - reads_before
     assert len(history["grad_norm"]) == steps and all(isinstance(v, float) for v in history["grad_norm"])
     assert 0 <= history["accuracy"][0] <= 1
-    assert reads <= 2 * steps + 5, f"{reads} host reads in {steps} steps"
+    assert reads <= 2 * steps + 2, f"{reads} host reads in {steps} steps"   # + the epoch's norms and accuracy
