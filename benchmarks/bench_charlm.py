@@ -114,7 +114,8 @@ records = (records if isinstance(records, list) else [records]) + [record]   # a
 path.write_text(json.dumps(records, indent=1) + "\n", encoding="utf-8")
 # The README's figure is the quiet 30-minute run with the defaults; every other run draws its own.
 curve = RESULTS / ("charlm_curve_trial.png" if not defaults else "charlm_curve.png"
-                   if args.minutes == 30 and not loaded else f"charlm_curve_{args.minutes:g}min_{'loaded' if loaded else 'quiet'}.png")
+                   if args.minutes == 30 and not loaded else "charlm_curve_30min_loaded.png" if args.minutes == 30
+                   else f"charlm_curve_{args.minutes:g}min.png")
 plot_curve(hist, curve, f"{config['cell'].upper()} L={config['num_layers']} H={config['hidden']}, "
            f"{args.minutes:g} min, {args.threads} thread(s), load {load_start:.1f}", best=run["best"])
 
@@ -162,7 +163,8 @@ LSTM, {config['embed_dropout']} on the embeddings; Adam lr {config['lr']:g}, {co
 {run['step']:,d} updates ({run['epoch']} full passes) in {record['minutes']:.1f} min,
 {record['chars_per_second']:,.0f} training chars/s (validation time included).
 {'Target <= ' + str(target) + ' (' + record['machine_state'] + ' machine): ' + ('met' if record['met_target'] else 'NOT met')
- if defaults else 'Not the default settings: a trial, no target.'}
+ if defaults and args.minutes <= 30 else 'No target: the targets are for 30 minutes.' if defaults
+ else 'Not the default settings: a trial, no target.'}
 
 ![learning curve]({curve.name})
 
