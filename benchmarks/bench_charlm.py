@@ -113,9 +113,12 @@ records = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
 records = (records if isinstance(records, list) else [records]) + [record]   # an old single record: the first
 path.write_text(json.dumps(records, indent=1) + "\n", encoding="utf-8")
 # The README's figure is the quiet 30-minute run with the defaults; every other run draws its own.
-curve = RESULTS / ("charlm_curve_trial.png" if not defaults else "charlm_curve.png"
-                   if args.minutes == 30 and not loaded else "charlm_curve_30min_loaded.png" if args.minutes == 30
-                   else f"charlm_curve_{args.minutes:g}min.png")
+if not defaults:
+    curve = RESULTS / "charlm_curve_trial.png"
+elif args.minutes != 30:
+    curve = RESULTS / f"charlm_curve_{args.minutes:g}min.png"
+else:
+    curve = RESULTS / ("charlm_curve_30min_loaded.png" if loaded else "charlm_curve.png")
 plot_curve(hist, curve, f"{config['cell'].upper()} L={config['num_layers']} H={config['hidden']}, "
            f"{args.minutes:g} min, {args.threads} thread(s), load {load_start:.1f}", best=run["best"])
 

@@ -19,6 +19,7 @@ Writes a table to stdout, and --out .md and .json.
 """
 import argparse
 import datetime
+import functools
 import json
 import os
 import platform
@@ -65,23 +66,25 @@ def median_us(fn, reps):
 def step_parts(cell, H, rng):
     """{part: fn} for one step of `cell` at hidden size H, on random float32 inputs."""
     G = {"rnn": 1, "lstm": 4, "gru": 3}[cell]
-    a = lambda *shape: rng.standard_normal(shape).astype(np.float32) * 0.5   # noqa: E731
+    def a(*shape):
+        return rng.standard_normal(shape).astype(np.float32) * 0.5
     xw, hh, h, c, Wh = a(B, G * H), a(B, G * H), a(B, H), a(B, H), a(H, G * H)
     Wh_T, da = np.ascontiguousarray(Wh.T), a(B, G * H)
+    call = functools.partial
     if cell == "rnn":
         h_new = rnn.rnn_cell_forward(xw, hh)
-        cell_fwd, cell_bwd = (lambda: rnn.rnn_cell_forward(xw, hh)), (lambda: rnn.rnn_cell_backward(h, h_new))
+        cell_fwd, cell_bwd = call(rnn.rnn_cell_forward, xw, hh), call(rnn.rnn_cell_backward, h, h_new)
     elif cell == "lstm":
         _, _, gates, tanh_c = lstm.lstm_cell_forward(xw, hh, c)
-        cell_fwd = lambda: lstm.lstm_cell_forward(xw, hh, c)                  # noqa: E731
-        cell_bwd = lambda: lstm.lstm_cell_backward(h, c, c, gates, tanh_c)    # noqa: E731
+        cell_fwd = call(lstm.lstm_cell_forward, xw, hh, c)
+        cell_bwd = call(lstm.lstm_cell_backward, h, c, c, gates, tanh_c)
     else:
         bhn = a(H)
         _, gates, hWn = gru.gru_cell_forward(xw, hh, bhn, h)
-        cell_fwd = lambda: gru.gru_cell_forward(xw, hh, bhn, h)               # noqa: E731
-        cell_bwd = lambda: gru.gru_cell_backward(h, h, gates, hWn)            # noqa: E731
-    return {"product fwd": lambda: h @ Wh, "cell fwd": cell_fwd,
-            "cell bwd": cell_bwd, "product bwd": lambda: da @ Wh_T}
+        cell_fwd = call(gru.gru_cell_forward, xw, hh, bhn, h)
+        cell_bwd = call(gru.gru_cell_backward, h, h, gates, hWn)
+    return {"product fwd": call(np.matmul, h, Wh), "cell fwd": cell_fwd,       # h_{t-1} @ W_h: (B, H) @ (H, G*H)
+            "cell bwd": cell_bwd, "product bwd": call(np.matmul, da, Wh_T)}  # da @ W_h^T: (B, G*H) @ (G*H, H)
 
 
 rows = []

@@ -94,8 +94,8 @@ def host_floats(*scalars):
     step reads its loss (and the checks of its inputs) this way, once, instead of once per number.
     """
     xp = array_module(*scalars)
-    values = xp.stack([xp.asarray(s).astype(xp.float64) for s in scalars])   # (n,) on the device
-    return tuple(to_numpy(values).tolist())
+    values = xp.stack([xp.asarray(s) for s in scalars])        # (n,) on the device, one common dtype
+    return tuple(to_numpy(values).astype(float).tolist())
 
 
 def cupy_module():
