@@ -13,8 +13,8 @@ in rnn.py, lstm.py or gru.py that it replaces (see the equations there and at th
     rnn_cell_backward(dh, h) -> da
     lstm_cell_forward(xw, hh, c_prev) -> (h, c, gates, tanh_c)      kernels/lstm_cell.cu
     lstm_cell_backward(dh, dc, c_prev, gates, tanh_c) -> (da, dc_prev)
-    gru_cell_forward(xw, hh, bhn, h_prev) -> (h, gates, hWn)        kernels/gru_cell.cu
-    gru_cell_backward(dh, h_prev, gates, hWn) -> (dxw, dhh, dh_prev_direct)
+    gru_cell_forward(xw, hh, bhn, h_prev) -> (h, gates, hn)        kernels/gru_cell.cu
+    gru_cell_backward(dh, h_prev, gates, hn) -> (dxw, dhh, dh_prev_direct)
 
 gates is a tuple of (B, H) blocks, (i, f, g, o) or (r, z, n), as in the cell files. The kernels
 write them side by side into one (B, 4H) or (B, 3H) array; the forward returns its column blocks
@@ -208,30 +208,30 @@ def lstm_cell_backward(dh, dc, c_prev, gates, tanh_c):
 # -- GRU (blocks r, z, n) ------------------------------------------------------------------------
 
 def gru_cell_forward(xw, hh, bhn, h_prev):
-    """xw, hh: (B, 3H), bhn: (H,), h_prev: (B, H) -> h (B, H), gates (r, z, n) (B, H) each, hWn (B, H)."""
+    """xw, hh: (B, 3H), bhn: (H,), h_prev: (B, H) -> h (B, H), gates (r, z, n) (B, H) each, hn (B, H)."""
     where = "fused.gru_cell_forward"
     xw, hh, bhn, h_prev = _inputs(where, xw, hh, bhn, h_prev)
     B, H = h_prev.shape
     _check_shape(where, "xw", xw, (B, 3 * H))
     _check_shape(where, "hh", hh, (B, 3 * H))
     _check_shape(where, "bhn", bhn, (H,))
-    h, hWn = (_empty((B, H), xw.dtype) for _ in range(2))
+    h, hn = (_empty((B, H), xw.dtype) for _ in range(2))
     gates = _empty((B, 3 * H), xw.dtype)
-    _launch("gru_cell.cu", "gru_cell_forward", B, H, xw, hh, bhn, h_prev, h, gates, hWn)
-    return h, _blocks(gates, 3), hWn
+    _launch("gru_cell.cu", "gru_cell_forward", B, H, xw, hh, bhn, h_prev, h, gates, hn)
+    return h, _blocks(gates, 3), hn
 
 
-def gru_cell_backward(dh, h_prev, gates, hWn):
-    """dh, h_prev: (B, H), gates (r, z, n) (B, H) each, hWn = h_{t-1} W_hn + b_hn (B, H)
+def gru_cell_backward(dh, h_prev, gates, hn):
+    """dh, h_prev: (B, H), gates (r, z, n) (B, H) each, hn = h_{t-1} W_hn + b_hn (B, H)
     -> dxw (B, 3H), dhh (B, 3H), dh_prev_direct (B, H)."""
     where = "fused.gru_cell_backward"
-    dh, h_prev, hWn = _inputs(where, dh, h_prev, hWn)
+    dh, h_prev, hn = _inputs(where, dh, h_prev, hn)
     B, H = dh.shape
     _check_shape(where, "h_prev", h_prev, (B, H))
-    _check_shape(where, "hWn", hWn, (B, H))
+    _check_shape(where, "hn", hn, (B, H))
     gates = _joined(where, gates, B, H)
     _check(where, dh, gates)                                           # one dtype for all
     dxw, dhh = (_empty((B, 3 * H), dh.dtype) for _ in range(2))
     dh_prev_direct = _empty((B, H), dh.dtype)
-    _launch("gru_cell.cu", "gru_cell_backward", B, H, dh, h_prev, gates, hWn, dxw, dhh, dh_prev_direct)
+    _launch("gru_cell.cu", "gru_cell_backward", B, H, dh, h_prev, gates, hn, dxw, dhh, dh_prev_direct)
     return dxw, dhh, dh_prev_direct

@@ -26,7 +26,7 @@ from .activations import sigmoid, sigmoid_backward, tanh, tanh_backward
 from .backend import array_module, fusable
 
 # What one step keeps for its backward, and what the whole sequence keeps.
-StepCache = namedtuple("StepCache", "h_prev gates hWn Wh_T m")
+StepCache = namedtuple("StepCache", "h_prev gates hn Wh_T m")
 SequenceCache = namedtuple("SequenceCache", "x hs ms Wx steps")
 
 
@@ -41,23 +41,23 @@ def gru_cell_forward(xw, hh, bhn, h_prev):
     """The element-wise part of one step (no matrix product, no mask).
 
     xw: (B, 3H)  x_t W_x + b;   hh: (B, 3H)  h_{t-1} W_h (no bias);   bhn: (H,)  b_hn;   h_prev: (B, H)
-    Returns h (B, H), gates = (r, z, n) (three (B, H) arrays) and hWn (B, H) = h_{t-1} W_hn + b_hn.
+    Returns h (B, H), gates = (r, z, n) (three (B, H) arrays) and hn (B, H) = h_{t-1} W_hn + b_hn.
     """
     xw_r, xw_z, xw_n = gate_blocks(xw)
     hh_r, hh_z, hh_n = gate_blocks(hh)
     r = sigmoid(xw_r + hh_r)                        # r_t = sigmoid(x_t W_xr + b_r + h_{t-1} W_hr)
     z = sigmoid(xw_z + hh_z)                        # z_t = sigmoid(x_t W_xz + b_z + h_{t-1} W_hz)
-    hWn = hh_n + bhn                                # h_{t-1} W_hn + b_hn
-    n = tanh(xw_n + r * hWn)                        # n_t = tanh(x_t W_xn + b_xn + r_t (h_{t-1} W_hn + b_hn))
+    hn = hh_n + bhn                                # h_{t-1} W_hn + b_hn
+    n = tanh(xw_n + r * hn)                        # n_t = tanh(x_t W_xn + b_xn + r_t (h_{t-1} W_hn + b_hn))
     h = (1 - z) * n + z * h_prev                    # h_t = (1 - z_t) n_t + z_t h_{t-1}
-    return h, (r, z, n), hWn
+    return h, (r, z, n), hn
 
 
 @fusable                                    # on CuPy: one fused CUDA kernel (kernels/gru_cell.cu)
-def gru_cell_backward(dh, h_prev, gates, hWn):
+def gru_cell_backward(dh, h_prev, gates, hn):
     """Backward of gru_cell_forward, line by line in reverse.
 
-    dh: (B, H) dL/dh_t;   h_prev, hWn: (B, H);   gates: (r, z, n), three (B, H) arrays
+    dh: (B, H) dL/dh_t;   h_prev, hn: (B, H);   gates: (r, z, n), three (B, H) arrays
     Returns dxw (B, 3H) = dL/d(x_t W_x + b), dhh (B, 3H) = dL/d(h_{t-1} W_h), whose n block is also
     dL/db_hn, and dh_prev_direct (B, H) = dh z_t, the part of dL/dh_{t-1} that skips W_h.
     """
@@ -67,12 +67,12 @@ def gru_cell_backward(dh, h_prev, gates, hWn):
     dz = dh * (h_prev - n)                          # ... to z
     dh_prev_direct = dh * z                         # ... and to h_prev
     da_n = tanh_backward(dn, n)                     # backprop through n = tanh(a_n): dn (1 - n^2)
-    dr = da_n * hWn                                 # backprop through r (h_{t-1} W_hn + b_hn), to r
-    dhWn = da_n * r                                 # ... and to h_{t-1} W_hn + b_hn
+    dr = da_n * hn                                 # backprop through r (h_{t-1} W_hn + b_hn), to r
+    dhn = da_n * r                                 # ... and to h_{t-1} W_hn + b_hn
     da_r = sigmoid_backward(dr, r)                  # backprop through r = sigmoid(a_r): dr r (1 - r)
     da_z = sigmoid_backward(dz, z)                  # backprop through z = sigmoid(a_z): dz z (1 - z)
     dxw = xp.concatenate([da_r, da_z, da_n], axis=1)    # a_r, a_z, a_n each hold x_t W_x + b once: (B, 3H)
-    dhh = xp.concatenate([da_r, da_z, dhWn], axis=1)    # a_r, a_z hold h_{t-1} W_h; a_n only through r: (B, 3H)
+    dhh = xp.concatenate([da_r, da_z, dhn], axis=1)    # a_r, a_z hold h_{t-1} W_h; a_n only through r: (B, 3H)
     return dxw, dhh, dh_prev_direct
 
 
@@ -87,10 +87,10 @@ def gru_step_forward(xw, h_prev, Wh, bhn, m=None, Wh_T=None):
     Returns h (B, H) and the StepCache the backward step needs.
     """
     hh = h_prev @ Wh                                # h_{t-1} W_h: (B, H) @ (H, 3H) -> (B, 3H)
-    h, gates, hWn = gru_cell_forward(xw, hh, bhn, h_prev)
+    h, gates, hn = gru_cell_forward(xw, hh, bhn, h_prev)
     if m is not None:
         h = m * h + (1 - m) * h_prev                # h_t = m_t h_t + (1 - m_t) h_{t-1}: padding keeps h_{t-1}
-    return h, StepCache(h_prev, gates, hWn, Wh.T if Wh_T is None else Wh_T, m)
+    return h, StepCache(h_prev, gates, hn, Wh.T if Wh_T is None else Wh_T, m)
 
 
 def gru_step_backward(dh, cache):
@@ -103,7 +103,7 @@ def gru_step_backward(dh, cache):
     if m is not None:
         dh_skip = (1 - m) * dh                      # backprop through the mask: padding passes dh to h_{t-1} ...
         dh = m * dh                                 # ... real steps pass it to the cell
-    dxw, dhh, dh_prev = gru_cell_backward(dh, cache.h_prev, cache.gates, cache.hWn)
+    dxw, dhh, dh_prev = gru_cell_backward(dh, cache.h_prev, cache.gates, cache.hn)
     dh_prev += dhh @ cache.Wh_T                     # backprop through h_{t-1} W_h: (B, 3H) @ (3H, H) -> (B, H)
     if m is not None:
         dh_prev += dh_skip

@@ -368,9 +368,9 @@ EQUATIONS = {
     "lstm_cell.cu": ["a = xw + hh", "c = f*c_prev + i*g", "tanh_c = tanh(c)", "h = o*tanh_c",
                      "dc_total = dc + dh*o*(1 - tanh_c^2)", "do = dh*tanh_c", "dc_prev = dc_total*f",
                      "da = [di*i(1-i), df*f(1-f), dg*(1-g^2), do*o(1-o)]", "(B, 4H)"],
-    "gru_cell.cu": ["r = sigmoid(xw_r + hh_r)", "z = sigmoid(xw_z + hh_z)", "hWn = hh_n + bhn",
-                    "n = tanh(xw_n + r*hWn)", "h = (1-z)*n + z*h_prev", "dn = dh*(1-z)", "dz = dh*(h_prev - n)",
-                    "dan = dn*(1 - n^2)", "dr = dan*hWn", "dxw = [dr*r(1-r), dz*z(1-z), dan]",
+    "gru_cell.cu": ["r = sigmoid(xw_r + hh_r)", "z = sigmoid(xw_z + hh_z)", "hn = hh_n + bhn",
+                    "n = tanh(xw_n + r*hn)", "h = (1-z)*n + z*h_prev", "dn = dh*(1-z)", "dz = dh*(h_prev - n)",
+                    "dan = dn*(1 - n^2)", "dr = dan*hn", "dxw = [dr*r(1-r), dz*z(1-z), dan]",
                     "dh_prev_direct = dh*z", "(B, 3H)"],
 }
 
