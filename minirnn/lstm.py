@@ -25,7 +25,8 @@ recurrent.py's docstring.
 from collections import namedtuple
 
 from .activations import sigmoid, sigmoid_backward, tanh, tanh_backward
-from .backend import array_module, fusable
+from .backend import array_module
+from .fused import fusable
 
 # What one step keeps for its backward, and what the whole sequence keeps.
 StepCache = namedtuple("StepCache", "c_prev gates tanh_c Wh_T m")

@@ -20,7 +20,8 @@ recurrent.py's docstring.
 from collections import namedtuple
 
 from .activations import relu, relu_backward, tanh, tanh_backward
-from .backend import array_module, fusable
+from .backend import array_module
+from .fused import fusable
 
 # What one step keeps for its backward, and what the whole sequence keeps.
 StepCache = namedtuple("StepCache", "h_prev h Wh_T m nonlinearity")
