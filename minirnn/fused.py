@@ -12,7 +12,7 @@ in rnn.py, lstm.py or gru.py that it replaces (see the equations there and at th
     rnn_cell_forward(xw, hh) -> h                                   kernels/rnn_cell.cu
     rnn_cell_backward(dh, h) -> da
     lstm_cell_forward(xw, hh, c_prev) -> (h, c, gates, tanh_c)      kernels/lstm_cell.cu
-    lstm_cell_backward(dh, dc, c_prev, gates, tanh_c) -> (da, dc_prev)
+    lstm_cell_backward(dh, dc_next, c_prev, gates, tanh_c) -> (da, dc_prev)
     gru_cell_forward(xw, hh, bhn, h_prev) -> (h, gates, hn)        kernels/gru_cell.cu
     gru_cell_backward(dh, h_prev, gates, hn) -> (dxw, dhh, dh_prev_direct)
 
@@ -242,18 +242,18 @@ def lstm_cell_forward(xw, hh, c_prev):
     return h, c, _blocks(gates, 4), tanh_c
 
 
-def lstm_cell_backward(dh, dc, c_prev, gates, tanh_c):
-    """dh, dc, c_prev: (B, H), gates (i, f, g, o) (B, H) each, tanh_c: (B, H) -> da (B, 4H), dc_prev (B, H)."""
+def lstm_cell_backward(dh, dc_next, c_prev, gates, tanh_c):
+    """dh, dc_next, c_prev: (B, H), gates (i, f, g, o) (B, H) each, tanh_c: (B, H) -> da (B, 4H), dc_prev (B, H)."""
     where = "fused.lstm_cell_backward"
-    dh, dc, c_prev, tanh_c = _inputs(where, dh, dc, c_prev, tanh_c)
+    dh, dc_next, c_prev, tanh_c = _inputs(where, dh, dc_next, c_prev, tanh_c)
     B, H = dh.shape
-    for name, a in (("dc", dc), ("c_prev", c_prev), ("tanh_c", tanh_c)):
+    for name, a in (("dc_next", dc_next), ("c_prev", c_prev), ("tanh_c", tanh_c)):
         _check_shape(where, name, a, (B, H))
     gates = _joined(where, gates, B, H)
     _check(where, dh, gates)                                           # one dtype for all
     da = _empty((B, 4 * H), dh.dtype)
     dc_prev = _empty((B, H), dh.dtype)
-    _launch("lstm_cell.cu", "lstm_cell_backward", B, H, dh, dc, c_prev, gates, tanh_c, da, dc_prev)
+    _launch("lstm_cell.cu", "lstm_cell_backward", B, H, dh, dc_next, c_prev, gates, tanh_c, da, dc_prev)
     return da, dc_prev
 
 
