@@ -1,25 +1,31 @@
 """Trace mode: follow one forward pass and backpropagation through time by hand, number by number.
 
-    python -m minirnn.cli.viz trace --cell lstm --steps 3 --hidden 2      (or: minirnn trace ...)
+    minirnn trace --cell lstm --steps 3 --hidden 2 [--plain] [--h0 random]
+    (or: python -m minirnn.cli.viz trace --cell lstm)
 
 A tiny layer (E = 2 inputs, H = 2 units, B = 1 sequence of T = 3 steps, float64) reads a random
-input; the loss is the mean squared error of every output against a random target:
+input from h_0 = 0 (--h0 random: a random h_0, and c_0 for the LSTM); the loss is the mean squared
+error of every output against a random target:
 
     L = mean over b, t, j of (h_t[b, j] - y_t[b, j])^2
 
-The states, gates and gradients printed come from the engine itself: run_steps() calls the
-cell's real *_step_forward function once per step and reads the gates from the StepCache it
-returns; the backward pass calls the real *_step_backward functions in reverse time. Computed
-here, for display only: x_t W_x + b and a_t (the same products the step makes), and the weight
-gradients, summed one step at a time exactly as BPTT defines them,
+The states, gates and gradients printed come from real cell code, one step function call per step:
+the engine's (minirnn/rnn.py, lstm.py, gru.py: run_steps() and backward_steps() below), or with
+--plain the textbook cells' (minirnn/plain/: their *_step_forward and *_step_backward). Computed
+here, for display only, from what those steps return and keep in their caches: the products and
+pre-activations (x_t W_x + b, h_{t-1} W_h, a_t), the gradients on the way through a step
+(LSTM: the total dL/dc_t, do, di, df, dg; GRU: dn, dz, dr), and for the engine, whose steps leave
+the weights to the caller, dL/dx_t and the weight gradients, summed one step at a time as BPTT
+defines them:
 
     dW_x = sum_t x_t^T da_t      dW_h = sum_t h_{t-1}^T da_t      db = sum_t sum_b da_t
 
-and at the end they are compared with layer.grads after the layer's own layer.backward().
-Time steps are numbered as in the math: x_1 .. x_T, h_0 is the initial state.
+At the end they are compared with the engine's layer.forward() and layer.backward() on the same
+numbers. Time steps are numbered as in the math: x_1 .. x_T, h_0 is the initial state.
 h_t reaches the loss along two paths, its output out_t and the next step; the backward trace
 prints each path's share apart from the total:
     dL/dh_t (total)  =  dL/dout_t  +  dL/dh_t via step t+1
+Every line stays within 100 columns; numbers that do not fit beside their label go below it.
 """
 import sys
 
@@ -29,16 +35,20 @@ from .backend import array_module, to_device, to_numpy
 from .gru import gru_step_backward, gru_step_forward
 from .losses import mse
 from .lstm import lstm_step_backward, lstm_step_forward
+from .plain import gru as plain_gru, lstm as plain_lstm, rnn as plain_rnn
 from .recurrent import CELLS, GRU, LSTM
 from .rnn import rnn_step_backward, rnn_step_forward
 
+WIDTH = 100                     # columns: every line of the trace fits a normal terminal
+LABEL, SHAPE = 50, 9            # the label column, then the shape column, then the numbers
 
 
-# ---------------------------------------------------------------- the steps, from the real cell code
+# ---------------------------------------------------------------- the engine's steps
 
-def run_steps(layer, x):
+def run_steps(layer, x, h0=None, c0=None):
     """Run a one-layer, one-direction RNN/LSTM/GRU over x (B, T, E), one real step function call at a time.
 
+    h0, c0: (B, H) initial states, or None for zeros (c0: the LSTM only).
     Returns a list of T dicts, one per step t (0-based), with (on the layer's backend):
         "x" (B, E), "xw" (B, G*H) = x_t W_x + b, "h_prev" (B, H), "h" (B, H), "cache",
         and what the cell computed inside the step, read from its cache:
@@ -51,8 +61,8 @@ def run_steps(layer, x):
     x = xp.asarray(x, dtype=p["Wh"].dtype)
     B, T, _ = x.shape
     H = layer.hidden_size
-    h = xp.zeros((B, H), dtype=x.dtype)
-    c = xp.zeros((B, H), dtype=x.dtype)
+    h = xp.zeros((B, H), dtype=x.dtype) if h0 is None else xp.asarray(h0, dtype=x.dtype)
+    c = xp.zeros((B, H), dtype=x.dtype) if c0 is None else xp.asarray(c0, dtype=x.dtype)
     steps = []
     for t in range(T):
         xw = x[:, t] @ p["Wx"] + p["b"]                            # (B, E) @ (E, G*H) -> (B, G*H)
@@ -64,7 +74,7 @@ def run_steps(layer, x):
             s["c"] = c
         elif isinstance(layer, GRU):
             h, cache = gru_step_forward(xw, h, p["Wh"], p["bhn"])
-            s["hn"] = cache.hn                                   # h_{t-1} W_hn + b_hn
+            s["hn"] = cache.hn                                     # h_{t-1} W_hn + b_hn
             s.update(zip("rzn", cache.gates))                      # cache.gates: (r, z, n), each (B, H)
         else:
             h, cache = rnn_step_forward(xw, h, p["Wh"], None, layer.nonlinearity)
@@ -78,9 +88,9 @@ def backward_steps(layer, steps, d_out, dh_T=None):
 
     d_out: (B, T, H) dL/dout; dh_T: (B, H) dL/dh_T from outside, or None.
     Adds to each step dict "dh" (B, H) (dL/dh_t, total: both paths summed), "da" (B, G*H) (dL/da_t;
-    for the GRU also "dxw" and "dhh"), "dh_prev" (B, H) (dL/dh_{t-1} via this step only; for the LSTM
+    for the GRU also "dhh"), "dh_prev" (B, H) (dL/dh_{t-1} via this step only; for the LSTM
     also "dc", "dc_prev"), and the running weight gradients "acc" (a dict like layer.grads).
-    Returns the final grads dict and dL/dh_0.
+    Returns the final grads dict and dL/dh_0 (the LSTM's dL/dc_0 is steps[0]["dc_prev"]).
     """
     p = layer._params_of(0, 0)
     xp = array_module(p["Wh"])
@@ -100,7 +110,7 @@ def backward_steps(layer, steps, d_out, dh_T=None):
             dxw = dhh = da
         elif isinstance(layer, GRU):
             dxw, dhh, dh_next = gru_step_backward(dh, s["cache"])
-            s["dxw"], s["dhh"] = dxw, dhh
+            s["dhh"] = dhh
             grads["bhn"] += dhh[:, 2 * H:].sum(axis=0)             # backprop through + b_hn
         else:
             da, dh_next = rnn_step_backward(dh, s["cache"])
@@ -113,40 +123,148 @@ def backward_steps(layer, steps, d_out, dh_T=None):
     return grads, dh_next
 
 
+# ---------------------------------------------------------------- the plain cells' steps (--plain)
+
+def run_plain_steps(cell, p, x, h0, c0=None):
+    """run_steps with the plain cell's *_step_forward (minirnn/plain/, NumPy): the same step dicts.
+
+    p: {"Wx", "Wh", "b" (, "bhn")} NumPy arrays; x (B, T, E); h0, c0 (B, H). No "xw": the plain
+    step takes x_t itself.
+    """
+    h, c, steps = h0, c0, []
+    for t in range(x.shape[1]):
+        s = {"x": x[:, t], "h_prev": h}
+        if cell == "lstm":
+            s["c_prev"] = c
+            h, c, cache = plain_lstm.lstm_step_forward(x[:, t], h, c, p["Wx"], p["Wh"], p["b"])
+            s.update(zip("ifgo", cache[5:9]), c=c)   # cache: (x_t, h_prev, c_prev, Wx, Wh, i, f, g, o, tanh_c)
+        elif cell == "gru":
+            h, cache = plain_gru.gru_step_forward(x[:, t], h, p["Wx"], p["Wh"], p["b"], p["bhn"])
+            s.update(zip(("r", "z", "n", "hn"), cache[4:]))        # cache: (x_t, h_prev, Wx, Wh, r, z, n, hn)
+        else:
+            h, cache = plain_rnn.rnn_step_forward(x[:, t], h, p["Wx"], p["Wh"], p["b"])
+        s.update(h=h, cache=cache)
+        steps.append(s)
+    return steps
+
+
+def backward_plain_steps(cell, steps, d_out, p):
+    """backward_steps with the plain cell's *_step_backward: it returns dx_t and its own share of
+    every weight gradient, added up here. Adds "dh", "dh_prev", "dx" (and "dc", "dc_prev") and "acc".
+    Returns the grads dict and dL/dh_0."""
+    B, T, H = d_out.shape
+    grads = {k: np.zeros_like(v) for k, v in p.items()}
+    dh_next, dc_next = np.zeros((B, H)), np.zeros((B, H))
+    for t in reversed(range(T)):
+        s = steps[t]
+        s["dh"] = dh = d_out[:, t] + dh_next                      # h_t feeds out_t and step t+1
+        if cell == "lstm":
+            s["dc"] = dc_next
+            dx, dh_next, dc_next, *dW = plain_lstm.lstm_step_backward(dh, dc_next, s["cache"])
+            s["dc_prev"] = dc_next
+        elif cell == "gru":
+            dx, dh_next, *dW = plain_gru.gru_step_backward(dh, s["cache"])
+        else:
+            dx, dh_next, *dW = plain_rnn.rnn_step_backward(dh, s["cache"])
+        s["dx"], s["dh_prev"] = dx, dh_next
+        for k, g in zip(grads, dW):                                # dWx, dWh, db (, dbhn) of this step
+            grads[k] += g
+        s["acc"] = {k: v.copy() for k, v in grads.items()}
+    return grads, dh_next
+
+
+# ---------------------------------------------------------------- computed for display only
+
+def shown_forward(cell, s, p):
+    """Add what a learner checks by hand: "xw" = x_t W_x + b, "hh" = h_{t-1} W_h and the pre-activations
+    ("a"; GRU: "a_r", "a_z", "a_n")."""
+    H = s["h"].shape[1]
+    if "xw" not in s:
+        s["xw"] = s["x"] @ p["Wx"] + p["b"]                        # (B, E) @ (E, G*H) -> (B, G*H)
+    s["hh"] = s["h_prev"] @ p["Wh"]                                # (B, H) @ (H, G*H) -> (B, G*H)
+    if cell == "gru":
+        s["a_r"] = s["xw"][:, :H] + s["hh"][:, :H]
+        s["a_z"] = s["xw"][:, H:2 * H] + s["hh"][:, H:2 * H]
+        s["a_n"] = s["xw"][:, 2 * H:] + s["r"] * s["hn"]
+    else:
+        s["a"] = s["xw"] + s["hh"]
+
+
+def shown_backward(cell, s):
+    """Add the gradients inside a step, from its forward values and dL/dh_t (and dc): LSTM "dc_total",
+    "do", "di", "df", "dg"; GRU "dn", "dz", "dr"; and "da_shown" (GRU: also "dhh_shown"), dL/da_t
+    rebuilt from them (the tests check it against the step's own)."""
+    xp, dh = array_module(s["dh"]), s["dh"]
+    if cell == "lstm":
+        tanh_c = xp.tanh(s["c"])
+        s["dc_total"] = dc = s["dc"] + dh * s["o"] * (1 - tanh_c ** 2)
+        s["do"], s["di"], s["df"], s["dg"] = dh * tanh_c, dc * s["g"], dc * s["c_prev"], dc * s["i"]
+        i, f, g, o = s["i"], s["f"], s["g"], s["o"]
+        s["da_shown"] = xp.concatenate([s["di"] * i * (1 - i), s["df"] * f * (1 - f), s["dg"] * (1 - g ** 2),
+                                        s["do"] * o * (1 - o)], axis=1)
+    elif cell == "gru":
+        r, z, n = s["r"], s["z"], s["n"]
+        s["dn"], s["dz"] = dh * (1 - z), dh * (s["h_prev"] - n)
+        da_n = s["dn"] * (1 - n ** 2)
+        s["dr"] = da_n * s["hn"]
+        da_r, da_z = s["dr"] * r * (1 - r), s["dz"] * z * (1 - z)
+        s["da_shown"] = xp.concatenate([da_r, da_z, da_n], axis=1)
+        s["dhh_shown"] = xp.concatenate([da_r, da_z, da_n * r], axis=1)
+    else:
+        s["da_shown"] = dh * (1 - s["h"] ** 2)
+
+
 # ---------------------------------------------------------------- printing
 
-def _fmt(a):
+def _fmt(a, width=10_000):
     return np.array2string(np.asarray(to_numpy(a)), precision=4, floatmode="fixed", suppress_small=True,
-                           max_line_width=200)
+                           max_line_width=width)
 
 
 def _line(write, name, eq, a):
-    """One line: name = equation   (shape)   numbers. Multi-row arrays continue on indented lines."""
-    text = _fmt(a).replace("\n", "\n" + " " * 74)
-    write(f"  {name + (' = ' + eq if eq else ''):<58} {str(tuple(np.shape(a))):>12}  {text}")
+    """name = equation   (shape)   numbers, within WIDTH columns. A label longer than its column gets a
+    line of its own; numbers that do not fit beside it go below, indented."""
+    label, shape = name + (" = " + eq if eq else ""), str(tuple(np.shape(a)))
+    if len(label) > LABEL:
+        write(f"  {label}")
+        label = ""
+    head = f"  {label:<{LABEL}} {shape:>{SHAPE}}  "
+    rows = _fmt(a).split("\n")
+    if len(head) + max(len(r) for r in rows) <= WIDTH:
+        write(head + rows[0])
+        for r in rows[1:]:
+            write(" " * len(head) + r)
+    else:
+        write(head.rstrip())
+        for r in _fmt(a, WIDTH - 6).split("\n"):
+            write("      " + r)
 
 
 FORWARD_EQUATIONS = {
     "rnn": ["a_t = x_t W_x + h_{t-1} W_h + b", "h_t = tanh(a_t)"],
-    "lstm": ["a_t = x_t W_x + h_{t-1} W_h + b  (4 blocks i, f, g, o)", "i_t = sigmoid(a_i)   f_t = sigmoid(a_f)",
-             "g_t = tanh(a_g)      o_t = sigmoid(a_o)", "c_t = f_t c_{t-1} + i_t g_t", "h_t = o_t tanh(c_t)"],
-    "gru": ["r_t = sigmoid(x_t W_xr + b_r + h_{t-1} W_hr)", "z_t = sigmoid(x_t W_xz + b_z + h_{t-1} W_hz)",
-            "n_t = tanh(x_t W_xn + b_xn + r_t (h_{t-1} W_hn + b_hn))", "h_t = (1 - z_t) n_t + z_t h_{t-1}"],
+    "lstm": ["a_t = x_t W_x + h_{t-1} W_h + b  (4 blocks a_i, a_f, a_g, a_o)",
+             "i_t = sigmoid(a_i)   f_t = sigmoid(a_f)", "g_t = tanh(a_g)      o_t = sigmoid(a_o)",
+             "c_t = f_t c_{t-1} + i_t g_t", "h_t = o_t tanh(c_t)"],
+    "gru": ["r_t = sigmoid(a_r),  a_r = x_t W_xr + b_r + h_{t-1} W_hr",
+            "z_t = sigmoid(a_z),  a_z = x_t W_xz + b_z + h_{t-1} W_hz",
+            "n_t = tanh(a_n),     a_n = x_t W_xn + b_xn + r_t hn_t,  hn_t = h_{t-1} W_hn + b_hn",
+            "h_t = (1 - z_t) n_t + z_t h_{t-1}"],
 }
 
 
-def _print_forward_step(write, cell, s, t, H, Wh, nonlinearity):
+def _print_forward_step(write, cell, s, t):
     write(f"\n-- step t = {t}")
     _line(write, f"x_{t}", "", s["x"])
     _line(write, f"h_{t - 1}", "", s["h_prev"])
     if cell == "lstm":
         _line(write, f"c_{t - 1}", "", s["c_prev"])
     _line(write, f"x_{t} W_x + b", "", s["xw"])
+    _line(write, f"h_{t - 1} W_h", "", s["hh"])
     if cell == "rnn":
-        _line(write, f"a_{t}", f"x_{t} W_x + b + h_{t - 1} W_h", s["xw"] + s["h_prev"] @ Wh)
-        _line(write, f"h_{t}", f"{nonlinearity}(a_{t})", s["h"])
+        _line(write, f"a_{t}", f"x_{t} W_x + b + h_{t - 1} W_h", s["a"])
+        _line(write, f"h_{t}", f"tanh(a_{t})", s["h"])
     elif cell == "lstm":
-        _line(write, f"a_{t}", f"x_{t} W_x + b + h_{t - 1} W_h", s["xw"] + s["h_prev"] @ Wh)
+        _line(write, f"a_{t}", f"x_{t} W_x + b + h_{t - 1} W_h", s["a"])
         _line(write, f"i_{t}", "sigmoid(a_i)   input gate", s["i"])
         _line(write, f"f_{t}", "sigmoid(a_f)   forget gate", s["f"])
         _line(write, f"g_{t}", "tanh(a_g)      candidate", s["g"])
@@ -154,62 +272,87 @@ def _print_forward_step(write, cell, s, t, H, Wh, nonlinearity):
         _line(write, f"c_{t}", f"f_{t} c_{t - 1} + i_{t} g_{t}", s["c"])
         _line(write, f"h_{t}", f"o_{t} tanh(c_{t})", s["h"])
     else:
-        _line(write, f"h_{t - 1} W_h", "", s["h_prev"] @ Wh)
-        _line(write, f"r_{t}", "sigmoid(.. r block ..)  reset", s["r"])
-        _line(write, f"z_{t}", "sigmoid(.. z block ..)  update", s["z"])
-        _line(write, f"hn,{t}", f"h_{t - 1} W_hn + b_hn", s["hn"])
-        _line(write, f"n_{t}", f"tanh(x W_xn + b_xn + r_{t} hn,{t})", s["n"])
+        _line(write, f"a_r,{t}", f"x_{t} W_xr + b_r + h_{t - 1} W_hr", s["a_r"])
+        _line(write, f"r_{t}", f"sigmoid(a_r,{t})   reset gate", s["r"])
+        _line(write, f"a_z,{t}", f"x_{t} W_xz + b_z + h_{t - 1} W_hz", s["a_z"])
+        _line(write, f"z_{t}", f"sigmoid(a_z,{t})   update gate", s["z"])
+        _line(write, f"hn_{t}", f"h_{t - 1} W_hn + b_hn", s["hn"])
+        _line(write, f"a_n,{t}", f"x_{t} W_xn + b_xn + r_{t} hn_{t}", s["a_n"])
+        _line(write, f"n_{t}", f"tanh(a_n,{t})   candidate", s["n"])
         _line(write, f"h_{t}", f"(1 - z_{t}) n_{t} + z_{t} h_{t - 1}", s["h"])
 
 
-def _print_backward_step(write, cell, s, t, H, last):
+def _print_backward_step(write, cell, s, t, last):
+    H = s["h"].shape[1]
     write(f"\n-- step t = {t} (backward)")
     later = f"dL/dh_{t} via step {t + 1}" if not last else "0 (no step after T)"
     _line(write, f"dL/dh_{t} (total)", f"dL/dout_{t} + {later}", s["dh"])
     if cell == "rnn":
-        _line(write, f"dL/da_{t}", f"dL/dh_{t} * (1 - h_{t}^2)", s["da"])
+        _line(write, f"dL/da_{t}", f"dL/dh_{t} (1 - h_{t}^2)   through tanh", s["da"])
         _line(write, f"dL/dh_{t - 1} via step {t}", f"dL/da_{t} W_h^T", s["dh_prev"])
     elif cell == "lstm":
         _line(write, f"dL/dc_{t} via step {t + 1}", "" if not last else "0 (no step after T)", s["dc"])
-        for k, (name, why) in enumerate((("i", "input"), ("f", "forget"), ("g", "candidate"), ("o", "output"))):
-            _line(write, f"dL/da_{name},{t}", f"{why} gate, before its nonlinearity", s["da"][:, k * H:(k + 1) * H])
-        _line(write, f"dL/dc_{t - 1} via step {t}", f"(dL/dc_{t} + dL/dh_{t} o_{t} (1 - tanh^2 c_{t})) f_{t}",
-              s["dc_prev"])
+        _line(write, f"dL/dc_{t} (total)", f"dL/dc_{t} via step {t + 1} + dL/dh_{t} o_{t} (1 - tanh(c_{t})^2)",
+              s["dc_total"])
+        _line(write, f"dL/do_{t}", f"dL/dh_{t} tanh(c_{t})", s["do"])
+        _line(write, f"dL/di_{t}", f"dL/dc_{t} g_{t}", s["di"])
+        _line(write, f"dL/df_{t}", f"dL/dc_{t} c_{t - 1}", s["df"])
+        _line(write, f"dL/dg_{t}", f"dL/dc_{t} i_{t}", s["dg"])
+        for k, (gate, why) in enumerate((("i", f"dL/di_{t} i_{t} (1 - i_{t})"), ("f", f"dL/df_{t} f_{t} (1 - f_{t})"),
+                                         ("g", f"dL/dg_{t} (1 - g_{t}^2)"), ("o", f"dL/do_{t} o_{t} (1 - o_{t})"))):
+            _line(write, f"dL/da_{gate},{t}", why, s["da"][:, k * H:(k + 1) * H])
+        _line(write, f"dL/dc_{t - 1} via step {t}", f"dL/dc_{t} f_{t}", s["dc_prev"])
         _line(write, f"dL/dh_{t - 1} via step {t}", f"dL/da_{t} W_h^T", s["dh_prev"])
     else:
-        for k, (name, why) in enumerate((("r", "reset"), ("z", "update"), ("n", "candidate"))):
-            _line(write, f"dL/da_{name},{t}", f"{why}, before its nonlinearity", s["dxw"][:, k * H:(k + 1) * H])
-        _line(write, f"dL/dhn,{t}", f"dL/da_n,{t} r_{t}", s["dhh"][:, 2 * H:])
-        _line(write, f"dL/dh_{t - 1} via step {t}", f"dL/dh_{t} z_{t} + [da_r, da_z, dhW_n] W_h^T", s["dh_prev"])
-    da = f"dL/da_{t}" if cell != "gru" else f"dL/d(x W_x + b)_{t}"
-    write(f"  weight gradients summed over steps {t}..T:")
+        _line(write, f"dL/dn_{t}", f"dL/dh_{t} (1 - z_{t})", s["dn"])
+        _line(write, f"dL/dz_{t}", f"dL/dh_{t} (h_{t - 1} - n_{t})", s["dz"])
+        _line(write, f"dL/da_n,{t}", f"dL/dn_{t} (1 - n_{t}^2)", s["da"][:, 2 * H:])
+        _line(write, f"dL/dr_{t}", f"dL/da_n,{t} hn_{t}", s["dr"])
+        _line(write, f"dL/dhn_{t}", f"dL/da_n,{t} r_{t}", s["dhh"][:, 2 * H:])
+        _line(write, f"dL/da_r,{t}", f"dL/dr_{t} r_{t} (1 - r_{t})", s["da"][:, :H])
+        _line(write, f"dL/da_z,{t}", f"dL/dz_{t} z_{t} (1 - z_{t})", s["da"][:, H:2 * H])
+        _line(write, f"dL/d(x W_x + b)_{t}", "[dL/da_r, dL/da_z, dL/da_n]", s["da"])
+        _line(write, f"dL/d(h W_h)_{t}", "[dL/da_r, dL/da_z, dL/dhn]", s["dhh"])
+        _line(write, f"dL/dh_{t - 1} via step {t}", f"dL/dh_{t} z_{t} + dL/d(h W_h)_{t} W_h^T", s["dh_prev"])
+    da, dhh = (f"dL/da_{t}", f"dL/da_{t}") if cell != "gru" else (f"dL/d(x W_x + b)_{t}", f"dL/d(h W_h)_{t}")
+    _line(write, f"dL/dx_{t}", f"{da} W_x^T", s["dx"])
+    write(f"  weight gradients, summed over steps {t}..T:")
     _line(write, "  dW_x", f"dW_x + x_{t}^T {da}", s["acc"]["Wx"])
-    _line(write, "  dW_h", f"dW_h + h_{t - 1}^T dL/da_{t}" if cell != "gru" else f"dW_h + h_{t - 1}^T dL/d(h W_h)_{t}",
-          s["acc"]["Wh"])
+    _line(write, "  dW_h", f"dW_h + h_{t - 1}^T {dhh}", s["acc"]["Wh"])
+    if t == 1 and not array_module(s["h_prev"]).any(s["h_prev"]):
+        write(f"    h_0 = 0: step 1 adds h_0^T {dhh} = 0, so dW_h gets nothing from step 1")
     _line(write, "  db", f"db + sum_b {da}", s["acc"]["b"])
     if cell == "gru":
-        _line(write, "  db_hn", f"db_hn + sum_b dL/dhn,{t}", s["acc"]["bhn"])
+        _line(write, "  db_hn", f"db_hn + sum_b dL/dhn_{t}", s["acc"]["bhn"])
 
 
-def trace(cell="rnn", steps=3, hidden=2, input_size=2, batch=1, seed=0, write=print):
+def trace(cell="rnn", steps=3, hidden=2, input_size=2, batch=1, seed=0, plain=False, h0="zero", write=print):
     """Print the forward pass and BPTT of a tiny layer, step by step (see the module docstring).
 
+    plain: run the steps of the plain cell (minirnn/plain/) instead of the engine's.
+    h0: "zero" (h_0 = 0, c_0 = 0) or "random" (both random).
     write: a function taking one line of text (print by default).
-    Returns {"layer", "x", "target", "loss", "grads" (from the trace), "layer_grads" (from
-    layer.backward), "d_h0" (from the trace), "max_diff"}.
+    Returns {"layer", "x", "target", "loss", "steps" (the step dicts), "grads", "dx", "d_h0" (and "d_c0")
+    from the trace, "layer_grads" (from layer.backward), "diffs" ({name: max |trace - layer|}), "max_diff"}.
     """
     if cell not in CELLS:
         raise ValueError(f"trace: cell must be one of {sorted(CELLS)}, got {cell!r}")
     for name, v in (("steps", steps), ("hidden", hidden), ("input_size", input_size), ("batch", batch)):
         if not isinstance(v, (int, np.integer)) or not 1 <= v <= 50:
             raise ValueError(f"trace: {name} must be an integer from 1 to 50 (it is printed in full), got {v!r}")
+    if h0 not in ("zero", "random"):
+        raise ValueError(f"trace: h0 must be 'zero' or 'random', got {h0!r}")
     rng = np.random.default_rng(seed)
     layer = CELLS[cell](input_size, hidden, rng=rng, dtype=np.float64)
     x = to_device(rng.standard_normal((batch, steps, input_size)), np.float64)    # (B, T, E)
     target = to_device(rng.standard_normal((batch, steps, hidden)), np.float64)   # (B, T, H)
-    H, p = hidden, layer._params_of(0, 0)
+    states = [np.zeros((batch, hidden)) if h0 == "zero" else rng.standard_normal((batch, hidden))
+              for _ in range(2 if cell == "lstm" else 1)]                           # h_0 (, c_0): (B, H)
+    p = layer._params_of(0, 0)                                     # {"Wx", "Wh", "b" (, "bhn")}
     write(f"{type(layer).__name__} trace: B={batch} sequence(s), T={steps} steps, E={input_size} inputs, "
           f"H={hidden} units, seed {seed}")
+    write(f"Steps: {'the plain cell, minirnn/plain/' + cell + '.py' if plain else 'the engine, minirnn/' + cell + '.py'}"
+          f" (*_step_forward, *_step_backward)")
     write("Forward equations, row vectors (x_t is (B, E)):")
     for eq in FORWARD_EQUATIONS[cell]:
         write("    " + eq)
@@ -217,37 +360,63 @@ def trace(cell="rnn", steps=3, hidden=2, input_size=2, batch=1, seed=0, write=pr
     for name, v in p.items():
         _line(write, {"Wx": "W_x", "Wh": "W_h", "bhn": "b_hn"}.get(name, name), "", v)
 
+    if plain:                                                      # the plain cells are NumPy only
+        p_run, x_run, target_run = {k: to_numpy(v) for k, v in p.items()}, to_numpy(x), to_numpy(target)
+        st = run_plain_steps(cell, p_run, x_run, *states)
+    else:
+        p_run, x_run, target_run = p, x, target
+        st = run_steps(layer, x, *[to_device(s) for s in states])
     write("\n==== FORWARD, t = 1 .. T")
-    st = run_steps(layer, x)
     for t, s in enumerate(st, start=1):
-        _print_forward_step(write, cell, s, t, H, p["Wh"], getattr(layer, "nonlinearity", ""))
-    out = array_module(x).stack([s["h"] for s in st], axis=1)      # T x (B, H) -> (B, T, H)
-    loss, d_out = mse(out, target)
+        shown_forward(cell, s, p_run)
+        _print_forward_step(write, cell, s, t)
+    xp = array_module(x_run)
+    out = xp.stack([s["h"] for s in st], axis=1)                   # T x (B, H) -> (B, T, H)
+    loss, d_out = mse(out, target_run)
     write("")
-    _line(write, "y", "target", target)
+    _line(write, "y", "target", target_run)
     _line(write, "L", "mean((out - y)^2)", np.array(loss))
     _line(write, "dL/dout", "2 (out - y) / (B T H)", d_out)
 
     write("\n==== BACKWARD (BPTT), t = T .. 1")
-    grads, d_h0 = backward_steps(layer, st, d_out)
+    if plain:
+        grads, d_h0 = backward_plain_steps(cell, st, d_out, p_run)
+    else:
+        grads, d_h0 = backward_steps(layer, st, d_out)
+    for s in st:
+        shown_backward(cell, s)
+        if plain:                                                  # the plain step keeps dL/da_t to itself
+            s["da"], s["dhh"] = s["da_shown"], s.get("dhh_shown")
+        else:                                                      # the engine's caller computes dx_t
+            s["dx"] = s["da"] @ p["Wx"].T                          # (B, G*H) @ (G*H, E) -> (B, E)
     for t in reversed(range(1, steps + 1)):
-        _print_backward_step(write, cell, st[t - 1], t, H, last=t == steps)
-    _line(write, "dL/dh_0 (total)", "via step 1: h_0 feeds nothing else", d_h0)
+        _print_backward_step(write, cell, st[t - 1], t, last=t == steps)
+    _line(write, "dL/dh_0 (total)", "dL/dh_0 via step 1", d_h0)
+    d_c0 = st[0]["dc_prev"] if cell == "lstm" else None
+    if cell == "lstm":
+        _line(write, "dL/dc_0 (total)", "dL/dc_0 via step 1", d_c0)
+    dx = xp.stack([s["dx"] for s in st], axis=1)                   # T x (B, E) -> (B, T, E)
 
-    # The same with the layer's own forward and backward: the numbers must agree.
-    layer_out, _ = layer.forward(x)
-    layer.backward(d_out)
+    # The engine's own forward and backward on the same numbers: they must agree.
+    dev = [to_device(s)[None] for s in states]                     # (B, H) -> (L*D, B, H)
+    layer_out, _ = layer.forward(x, h0=dev[0] if cell != "lstm" else tuple(dev))
+    layer_dx = layer.backward(to_device(d_out))
+    layer_d0 = [layer.d_h0] if cell != "lstm" else list(layer.d_h0)
+
     def gap(a, b):
         return float(np.max(np.abs(to_numpy(a) - to_numpy(b))))
     diffs = {k: gap(grads[k], layer.grads[k + "_l0"]) for k in grads}
-    diffs["out"] = gap(out, layer_out)
-    layer_dh0 = layer.d_h0[0] if isinstance(layer, LSTM) else layer.d_h0   # the LSTM's is (dh0, dc0)
-    diffs["d_h0"] = gap(d_h0, layer_dh0[0])                               # (L*D, B, H) -> (B, H)
-    write("\n==== CHECK against layer.forward() and layer.backward()")
+    diffs.update(out=gap(out, layer_out), dx=gap(dx, layer_dx), d_h0=gap(d_h0, layer_d0[0][0]))
+    if cell == "lstm":
+        diffs["d_c0"] = gap(d_c0, layer_d0[1][0])
+    who = "plain" if plain else "trace"
+    write(f"\n==== CHECK: the {'plain cell' if plain else 'trace'} against the engine's layer.forward() "
+          f"and layer.backward()")
     for k, d in diffs.items():
-        write(f"  {k:<6} max |trace - layer| = {d:.1e}")
-    return {"layer": layer, "x": x, "target": target, "loss": loss, "grads": grads, "d_h0": d_h0,
-            "layer_grads": {k: layer.grads[k + "_l0"].copy() for k in grads}, "max_diff": max(diffs.values())}
+        write(f"  {k:<6} max |{who} - layer| = {d:.1e}")
+    return {"layer": layer, "x": x, "target": target, "loss": loss, "steps": st, "grads": grads, "dx": dx,
+            "d_h0": d_h0, "d_c0": d_c0, "layer_grads": {k: layer.grads[k + "_l0"].copy() for k in grads},
+            "diffs": diffs, "max_diff": max(diffs.values())}
 
 
 if __name__ == "__main__":
