@@ -236,9 +236,9 @@ def run(cells, layers=1, bidirectional=False, mask=False, torch=False, plain=Fal
             f"every parameter random")
         out("loss: L = sum(R * hs) for a fixed random R (B, T, H); *_backward(dhs=R, caches) gives every gradient")
     else:
-        out(f"gradient check: float64, B={B} T={T} E={E} H={H}, layers={layers}, "
-            f"bidirectional={'yes' if bidirectional else 'no'}, "
-            f"mask={'yes (full, end-padded, start-padded)' if mask else 'no'}, every parameter random")
+        out(f"gradient check: float64, B={B} T={T} E={E} H={H}, every parameter random")
+        out(f"layers={layers}, bidirectional={'yes' if bidirectional else 'no'}, "
+            f"mask={'yes (full, end-padded, start-padded)' if mask else 'no'}")
         out("loss: L = sum(R * out) + sum(R_h * h_n) (+ sum(R_c * c_n), LSTM) for fixed random R, R_h, R_c")
     out(f"numeric: (L(w + eps) - L(w - eps)) / (2 eps) for every entry w, eps = {EPS:.0e}")
     out(f"error = max |analytic - numeric| / max |numeric| over all entries, tolerance {TOLERANCE:.0e}")
