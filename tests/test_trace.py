@@ -5,6 +5,7 @@ import re
 import numpy as np
 import pytest
 
+from minirnn.backend import to_numpy
 from minirnn.cli import viz as cli_viz
 from minirnn.plain import rnn as plain_rnn
 from minirnn.trace import WIDTH, trace
@@ -13,8 +14,13 @@ CELLS = ["rnn", "lstm", "gru"]
 
 
 def traced(cell, plain=False, **kw):
+    """trace() -> (its result with every array on the host, the text it printed)."""
     lines = []
     res = trace(cell, plain=plain, write=lines.append, **kw)
+    host = lambda v: {k: to_numpy(a) for k, a in v.items()} if isinstance(v, dict) else to_numpy(v)
+    res["steps"] = [{k: host(v) for k, v in s.items() if k != "cache"} for s in res["steps"]]
+    res.update(grads=host(res["grads"]), d_h0=to_numpy(res["d_h0"]),
+               d_c0=None if res["d_c0"] is None else to_numpy(res["d_c0"]))
     return res, "\n".join(lines)
 
 
@@ -43,12 +49,12 @@ def test_trace_gradients_equal_layer_grads(cell, plain, steps, hidden, batch, se
     layer = res["layer"]
     assert set(res["grads"]) == {k[:-3] for k in layer.grads}            # every parameter traced
     for k, g in res["grads"].items():
-        np.testing.assert_allclose(g, layer.grads[k + "_l0"], rtol=0, atol=1e-12)
+        np.testing.assert_allclose(g, to_numpy(layer.grads[k + "_l0"]), rtol=0, atol=1e-12)
         assert np.abs(g).max() > 0                                       # a real gradient, not zeros
     layer_dh0 = layer.d_h0[0] if cell == "lstm" else layer.d_h0          # the LSTM's d_h0 is (dh0, dc0)
-    np.testing.assert_allclose(res["d_h0"], layer_dh0[0], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(res["d_h0"], to_numpy(layer_dh0[0]), rtol=0, atol=1e-12)
     if cell == "lstm":
-        np.testing.assert_allclose(res["d_c0"], layer.d_h0[1][0], rtol=0, atol=1e-12)
+        np.testing.assert_allclose(res["d_c0"], to_numpy(layer.d_h0[1][0]), rtol=0, atol=1e-12)
     assert set(res["diffs"]) >= {"out", "dx", "d_h0"} and res["max_diff"] < 1e-12
     # the forward pass prints every step, the backward pass every step in reverse time
     fwd = [text.index(f"-- step t = {t}\n") for t in range(1, steps + 1)]
@@ -56,7 +62,7 @@ def test_trace_gradients_equal_layer_grads(cell, plain, steps, hidden, batch, se
     assert fwd == sorted(fwd) and bwd == sorted(bwd) and fwd[-1] < bwd[0]
     # the last accumulated weight gradients printed are the layer's own grads
     dWx = printed(backward_part(text, 1), "dW_x = dW_x + x_1^T")
-    np.testing.assert_allclose(dWx, layer.grads["Wx_l0"].ravel(), rtol=0, atol=6e-5)
+    np.testing.assert_allclose(dWx, to_numpy(layer.grads["Wx_l0"]).ravel(), rtol=0, atol=6e-5)
     assert f"({batch}, {steps}, {hidden})" in text                       # shapes are printed
     assert ("minirnn/plain/" if plain else f"minirnn/{cell}.py") in text.splitlines()[1]
 
