@@ -10,9 +10,10 @@ error of every output against a random target:
     L = mean over b, t, j of (h_t[b, j] - y_t[b, j])^2
 
 The states, gates and gradients printed come from real cell code, one step function call per step:
-the engine's (minirnn/rnn.py, lstm.py, gru.py: run_steps() and backward_steps() below), or with
---plain the textbook cells' (minirnn/plain/: their *_step_forward and *_step_backward). Computed
-here, for display only, from what those steps return and keep in their caches: the products and
+the engine's (minirnn/rnn.py, lstm.py, gru.py, called by run_steps() and backward_steps() in
+steps.py), or with --plain the textbook cells' (minirnn/plain/: their *_step_forward and
+*_step_backward, called by run_plain_steps() and backward_plain_steps()). Computed beside them, for
+display only (shown_forward(), shown_backward()), from what the steps return and keep: the products and
 pre-activations (x_t W_x + b, h_{t-1} W_h, a_t), the gradients on the way through a step
 (LSTM: the total dL/dc_t, do, di, df, dg; GRU: dn, dz, dr), and for the engine, whose steps leave
 the weights to the caller, dL/dx_t and the weight gradients, summed one step at a time as BPTT

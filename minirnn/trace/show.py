@@ -31,7 +31,7 @@ def _line(write, name, eq, a):
     if len(head) + max(len(r) for r in rows) <= WIDTH:
         write(head + rows[0])
         for r in rows[1:]:
-            write(" " * len(head) + r)
+            write((" " * len(head) + r).rstrip())
     else:
         write(head.rstrip())
         for r in _fmt(a, WIDTH - 6).split("\n"):
