@@ -149,8 +149,8 @@ def trace(cell="rnn", steps=3, hidden=2, input_size=2, batch=1, seed=0, plain=Fa
     p = layer._params_of(0, 0)                                     # {"Wx", "Wh", "b" (, "bhn")}
     write(f"{type(layer).__name__} trace: B={batch} sequence(s), T={steps} steps, E={input_size} inputs, "
           f"H={hidden} units, seed {seed}")
-    write(f"Steps: {'the plain cell, minirnn/plain/' + cell + '.py' if plain else 'the engine, minirnn/' + cell + '.py'}"
-          f" (*_step_forward, *_step_backward)")
+    source = f"the plain cell, minirnn/plain/{cell}.py" if plain else f"the engine, minirnn/{cell}.py"
+    write(f"Steps: {source} (*_step_forward, *_step_backward)")
     write("Forward equations, row vectors (x_t is (B, E)):")
     for eq in FORWARD_EQUATIONS[cell]:
         write("    " + eq)
