@@ -69,7 +69,7 @@ def train(config, out, resume=None, verbose=True, data=None, progress=None):
         plots.plot_history(history, os.path.join(out, "training.png"), f"{model_name(config)} on IMDB")
         if verbose and not progress:                         # fit printed nothing: say how the epoch went
             val = (f" val_loss {history['val_loss'][-1]:.4f} val_acc {history['val_accuracy'][-1]:.4f}"
-                   if history["val_loss"] else "")
+                   if history.get("val_loss") else "")
             print(f"epoch {e + 1}/{config['epochs']}: loss {history['loss'][-1]:.4f} "
                   f"acc {history['accuracy'][-1]:.4f}{val} ({history['seconds'][-1]:.1f} s)", flush=True)
 
