@@ -157,3 +157,18 @@ def test_the_padding_pitfall():
     p_masked, p_unmasked = masked.predict(longer)[:, 0], unmasked.predict(longer)[:, 0]
     assert abs(p_masked[0] - p_masked[1]) > 1e-4                      # the words still matter
     assert abs(p_unmasked[0] - p_unmasked[1]) < 1e-3 * abs(p_masked[0] - p_masked[1])   # forgotten
+
+
+def test_comparison_table_round_trips_through_csv_and_keeps_empty_cells_empty(tmp_path):
+    """compare()'s table (a DataFrame) -> comparison.csv, which pd.read_csv reads back as the same table,
+    and comparison.md, where a missing value is an empty cell; bench_imdb passes a list of dicts."""
+    import pandas as pd
+    rows = [{"model": "SimpleRNN", "lr": 5e-4, "epoch_kept": 2, "val_accuracy": None, "test_accuracy": 0.5312},
+            {"model": "LSTM", "lr": 1e-3, "epoch_kept": 1, "val_accuracy": 0.61, "test_accuracy": 0.6}]
+    sentiment_train.write_table(pd.DataFrame(rows), str(tmp_path / "comparison"), command="minirnn compare")
+    back = pd.read_csv(tmp_path / "comparison.csv")
+    pd.testing.assert_frame_equal(back, pd.DataFrame(rows), check_dtype=False)
+    md = (tmp_path / "comparison.md").read_text().splitlines()
+    assert md[0] == "`minirnn compare`" and md[2] == "| model | lr | epoch_kept | val_accuracy | test_accuracy |"
+    assert md[4] == "| SimpleRNN | 0.0005 | 2 |  | 0.5312 |" and md[5] == "| LSTM | 0.001 | 1 | 0.61 | 0.6 |"
+    assert sentiment_train.markdown_table(rows) == "\n".join(md[2:])
