@@ -101,18 +101,24 @@ def test_notebook_executes_on_a_tiny_budget(name, executed):
         assert line in text, f"{name}.ipynb: {line!r} not in its output:\n{text[-3000:]}"
 
 
-def test_the_python3_kernel_is_this_interpreter_with_this_minirnn(tmp_path):
+def test_the_python3_kernel_is_this_interpreter_with_this_minirnn_and_plots_inline(tmp_path):
     """kernel_name="python3" runs sys.executable (jupyter_client swaps the spec's bare "python" for
-    it), so a fresh venv's notebooks import the minirnn under test, not another installed copy."""
+    it), so a fresh venv's notebooks import the minirnn under test, not another installed copy.
+    minirnn's figure modules leave the notebook's inline backend alone: pd.DataFrame(history).plot() shows."""
     pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
     from nbclient import NotebookClient
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "import sys, minirnn; print(sys.executable); print(minirnn.__file__)")])
-    NotebookClient(notebook, timeout=60, kernel_name="python3").execute(env=dict(os.environ, **ENV))
-    executable, package = notebook.cells[0].outputs[0].text.split()
+        "import sys, matplotlib, minirnn, minirnn.viz.plots, minirnn.viz.figures\n"
+        "print(sys.executable, minirnn.__file__, matplotlib.get_backend())"),
+        nbformat.v4.new_code_cell("import pandas as pd\npd.DataFrame({'loss': [0.7, 0.5]}).plot();")])
+    env = {k: v for k, v in dict(os.environ, **ENV).items() if k != "MPLBACKEND"}   # as Jupyter starts it
+    NotebookClient(notebook, timeout=60, kernel_name="python3").execute(env=env)
+    executable, package, backend = notebook.cells[0].outputs[0].text.split()
     assert os.path.samefile(executable, sys.executable)
     assert os.path.samefile(package, ROOT / "minirnn" / "__init__.py")
+    assert "inline" in backend, backend
+    assert any("image/png" in out.get("data", {}) for out in notebook.cells[1].outputs)   # the plot, inline
 
 
 def test_existing_notebooks_are_kept_unless_forced(tmp_path, capsys):
