@@ -38,6 +38,20 @@ def test_checkpoint_round_trip_gives_identical_predictions(tmp_path):
         sentiment.predict_texts(model, tokenizer, ["good", " "], 40)
 
 
+def test_an_older_checkpoints_history_loads_one_entry_per_epoch(tmp_path):
+    """Before fit's history became per epoch, checkpoints kept grad_norm as one flat list of steps and
+    empty val_* lists; load gives them in today's form, so pd.DataFrame(history) works on them too."""
+    import pandas as pd
+    config = sentiment.Config(**dict(SMALL, cell="rnn", epochs=2, validation_split=0.0))
+    model, tokenizer, history, _ = sentiment_train.train(config, tmp_path, verbose=False)
+    assert "val_loss" not in history and len(history["grad_norm"]) == 2
+    old = dict(history, grad_norm=sum(history["grad_norm"], []), val_loss=[], val_accuracy=[])
+    sentiment.save(tmp_path / "old.npz", model, model.optimizer, tokenizer, config, 2, old)
+    loaded = sentiment.load(tmp_path / "old.npz")[5]
+    assert loaded == history
+    assert list(pd.DataFrame(loaded).columns) == ["loss", "accuracy", "seconds", "grad_norm"]
+
+
 def test_keep_best_restores_the_best_validation_epoch_and_scores_test_once(tmp_path, monkeypatch):
     config = sentiment.Config(**dict(SMALL, cell="gru", epochs=3, lr=0.02))
     scored = []

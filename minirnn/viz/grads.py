@@ -80,12 +80,8 @@ def plot_hidden_grad_norms(panels, path, title="Gradient reaching h_t from a los
 
 def steps_and_boundaries(history):
     """history["grad_norm"], one list of step norms per epoch -> (every step's norm, the steps after
-    which an epoch ended). Older checkpoints kept one flat list: their epochs are taken as equal."""
+    which an epoch ended)."""
     per_epoch = history.get("grad_norm", [])
-    if per_epoch and not isinstance(per_epoch[0], (list, tuple)):            # the flat list of older checkpoints
-        epochs = len(history.get("loss", []))
-        size = len(per_epoch) // epochs if epochs > 1 and len(per_epoch) % epochs == 0 else len(per_epoch)
-        per_epoch = [per_epoch[i:i + size] for i in range(0, len(per_epoch), max(size, 1))]
     norms = [float(n) for epoch in per_epoch for n in epoch]
     ends = np.cumsum([len(epoch) for epoch in per_epoch])[:-1]
     return norms, [int(e) for e in ends]
