@@ -84,8 +84,9 @@ def test_every_demo_becomes_a_notebook_with_its_kernel_and_prose(written):
         nbformat.validate(notebook)
         assert notebook.metadata.kernelspec.name == "python3", name      # jupytext's --set-kernel python3
         kinds = [cell.cell_type for cell in notebook.cells]
-        assert kinds[0] == "markdown" and kinds.count("code") >= 3, (name, kinds)
-        assert notebook.cells[0].source.startswith("# "), f"{name}: the first cell is not a title"
+        assert kinds[0] == "markdown" and notebook.cells[0].source.startswith("# "), \
+            f"{name}: open it with a '# %% [markdown]' cell whose first line is '# # Title' (then the prose)"
+        assert kinds.count("code") >= 3, (name, kinds)
         assert not any(c.source.lstrip().startswith('"""') for c in notebook.cells if c.cell_type == "code"), \
             f"{name}: prose in a code cell's string; make it a '# %% [markdown]' cell"
 
