@@ -83,6 +83,7 @@ def test_fit_history_is_a_dataframe_one_row_per_epoch():
     without validation (pd.DataFrame would refuse lists of different lengths)."""
     import matplotlib
     matplotlib.use("Agg")
+    import matplotlib.pyplot
     import pandas as pd
     rng = np.random.default_rng(0)
     x, y = rng.integers(1, 20, size=(64, 5)), (rng.random(64) < 0.5).astype(np.float32)
@@ -94,7 +95,9 @@ def test_fit_history_is_a_dataframe_one_row_per_epoch():
         assert list(frame.columns) == columns and len(frame) == 3
         assert frame["loss"].dtype == np.float64 and len(frame["grad_norm"][0]) == (48 if kwargs else 64) // 16
         ax = frame.drop(columns=["seconds"]).plot()                  # grad_norm (lists) is not plotted
-        assert sorted(ax.get_legend_handles_labels()[1]) == sorted(c for c in columns if c not in ("seconds", "grad_norm"))
+        plotted = sorted(c for c in columns if c not in ("seconds", "grad_norm"))
+        assert sorted(ax.get_legend_handles_labels()[1]) == plotted
+        matplotlib.pyplot.close(ax.figure)
 
 
 def test_compile_and_fit_errors():
