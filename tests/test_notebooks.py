@@ -141,7 +141,15 @@ def test_bad_out_and_missing_jupytext_are_one_line(tmp_path, capsys, monkeypatch
     monkeypatch.setitem(sys.modules, "jupytext", None)                 # as if it were not installed
     code, _, err = run(["notebooks", "--out", tmp_path / "nbs"], capsys)
     assert code == 2 and len(err.strip().splitlines()) == 1, err
-    assert 'pip install "minirnn[notebooks]"' in err and not (tmp_path / "nbs").exists()
+    assert "pip install jupytext ipykernel" in err and not (tmp_path / "nbs").exists()
+
+
+def test_the_pip_line_installs_the_notebooks_extra():
+    import re
+    import tomllib
+    extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["notebooks"]
+    names = [re.match(r"[A-Za-z0-9_.-]+", requirement)[0] for requirement in extra]
+    assert cli_notebooks.INSTALL == "pip install " + " ".join(names)
 
 
 @pytest.mark.slow
