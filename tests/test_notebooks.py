@@ -20,7 +20,7 @@ from test_demos import EXPECT, SCRIPTS
 
 nbformat = pytest.importorskip("nbformat")
 ROOT = Path(__file__).resolve().parents[1]
-ENV = {"MINIRNN_TINY": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "TQDM_DISABLE": "1"}
+ENV = {"MINIRNN_TINY": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}   # progress bars on, as in Jupyter
 
 
 def run(argv, capsys):
@@ -141,7 +141,7 @@ def test_bad_out_and_missing_jupytext_are_one_line(tmp_path, capsys, monkeypatch
     monkeypatch.setitem(sys.modules, "jupytext", None)                 # as if it were not installed
     code, _, err = run(["notebooks", "--out", tmp_path / "nbs"], capsys)
     assert code == 2 and len(err.strip().splitlines()) == 1, err
-    assert "pip install jupytext ipykernel" in err and not (tmp_path / "nbs").exists()
+    assert "pip install jupytext ipykernel ipywidgets" in err and not (tmp_path / "nbs").exists()
 
 
 def test_the_pip_line_installs_the_notebooks_extra():

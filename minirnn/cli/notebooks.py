@@ -5,14 +5,14 @@
 jupytext reads each demo's cells (`# %% [markdown]` cells are the prose) and writes DIR/<demo>.ipynb
 with the kernel set to python3, so Jupyter and VS Code run it without asking for one. The demos live
 in demos/ at the top of a checkout and inside an installed wheel as minirnn/demos/ (pyproject.toml
-ships them, as it ships kernels/*.cu). jupytext and ipykernel are the [notebooks] extra
-(pip install -e ".[notebooks]" in a checkout).
+ships them, as it ships kernels/*.cu). jupytext, ipykernel (the python3 kernel) and ipywidgets (progress
+bars) are the [notebooks] extra (pip install -e ".[notebooks]" in a checkout).
 """
 from pathlib import Path
 
 from .common import prepare_out
 
-INSTALL = "pip install jupytext ipykernel"       # pyproject.toml's [notebooks] extra, for a checkout or a wheel
+INSTALL = "pip install jupytext ipykernel ipywidgets"   # pyproject.toml's [notebooks] extra
 KERNEL = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 
@@ -54,7 +54,7 @@ def run(args):
     try:
         import jupytext  # noqa: F401
     except ImportError:
-        raise RuntimeError(f"writing notebooks needs jupytext, and running them ipykernel: {INSTALL}") from None
+        raise RuntimeError(f"writing notebooks needs jupytext (the [notebooks] extra): {INSTALL}") from None
     scripts = demos()
     out = Path(args.out)
     targets = [out / (s.stem + ".ipynb") for s in scripts]
