@@ -99,7 +99,7 @@ def main():
                         "test_accuracy": round(model.test["accuracy"], 4), "test_loss": round(model.test["loss"], 4),
                         "epoch_kept": model.best["epoch"] if config["keep_best"] else config["epochs"],
                         "val_fraction": args.val_fraction,
-                        "val_accuracy_per_epoch": [round(a, 4) for a in history["val_accuracy"]],
+                        "val_accuracy_per_epoch": [round(a, 4) for a in history.get("val_accuracy", [])],
                         "seconds_per_epoch": round(sum(history["seconds"]) / len(history["seconds"]), 1),
                         "minutes_total": round((time.time() - t0) / 60, 1), "parameters": model.num_params(),
                         "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],

@@ -1,37 +1,44 @@
-"""min-char-rnn, grown up: train a character-level LSTM on Shakespeare and let it write.
+# %% [markdown]
+# # min-char-rnn, grown up: a character-level LSTM learns to write Shakespeare
+#
+#     python demos/char_rnn.py                      # tiny-shakespeare if present, else the shipped excerpt
+#     python demos/char_rnn.py --data my.txt --minutes 10
+#
+# Reads ../shared/data/tinyshakespeare.txt (next to the repository) or `--data`, falling back to
+# minirnn/data/tiny_text.txt (45 KB of Coriolanus). The last 10% of the text is held out. Prints the
+# validation loss and a sample as it trains, keeps the weights with the best validation loss, samples
+# at three temperatures at the end, and saves the loss curve to out/char_rnn/char_rnn_loss.png. The
+# learning rate decays (cosine) over the last 30% of the time budget. The same loop, with checkpoints
+# and `--resume`, is `minirnn charlm train` (minirnn/apps/charlm_train.py).
+#
+# `MINIRNN_TINY=1` shrinks the hyperparameter block (and reads the shipped excerpt) so it runs in seconds.
+# Each `# %%` line starts a cell for Jupyter (`minirnn notebooks`) and VS Code.
 
-    python demos/char_rnn.py                      # tiny-shakespeare if present, else the shipped excerpt
-    python demos/char_rnn.py --data my.txt --minutes 10
-
-Reads ../shared/data/tinyshakespeare.txt (relative to the repository) or --data, falling back to
-minirnn/data/tiny_text.txt (45 KB of Coriolanus). The last 10% of the text is held out. Prints the
-validation loss and a sample as it trains, keeps the weights with the best validation loss, samples
-at three temperatures at the end, and saves the loss curve to demos/out/char_rnn_loss.png. The
-learning rate decays (cosine) over the last 30% of the time budget. The same loop, with checkpoints and --resume,
-is `minirnn charlm train` (minirnn/apps/charlm_train.py).
-
-MINIRNN_TINY=1 shrinks the hyperparameter block (and reads the shipped excerpt) so it runs in seconds.
-The `# %%` markers split it into cells for editors that run cells (VS Code, Jupytext).
-"""
-# %% Imports
+# %%
 import argparse
 import math
 import os
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from tqdm.auto import tqdm
 
+import minirnn
 from minirnn.backend import to_device
 from minirnn.apps.charlm import CharLM, Vocab, evaluate, load_text, make_streams, sample, train_chunk
 from minirnn.apps.charlm_train import lr_at, plot_curve
 from minirnn.optim import Adam
 
-ROOT = Path(__file__).resolve().parents[1]
-SHIPPED = ROOT / "minirnn" / "data" / "tiny_text.txt"
+SHIPPED = Path(minirnn.__file__).parent / "data" / "tiny_text.txt"
+SHAKESPEARE = Path(minirnn.__file__).resolve().parents[2] / "shared" / "data" / "tinyshakespeare.txt"
 
-# %% Hyperparameters
+# %% [markdown]
+# ## Hyperparameters
+
+# %%
 CELL = "lstm"          # "rnn", "lstm" or "gru"
 NUM_LAYERS = 1         # L
 HIDDEN = 256           # H
@@ -53,13 +60,17 @@ TINY = os.environ.get("MINIRNN_TINY") == "1"
 if TINY:               # a smoke run in seconds: tiny model, shipped text, a few updates
     HIDDEN, EMBED, SEQ_LEN, BATCH, EVAL_EVERY, VAL_CHARS, MINUTES, SAMPLE_CHARS = 32, 16, 32, 8, 10, 2000, 0.05, 60
 
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--data", default=str(SHIPPED if TINY else ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"))
+parser = argparse.ArgumentParser(description="Train a character-level LSTM on Shakespeare and let it write.")
+parser.add_argument("--data", default=str(SHIPPED if TINY else SHAKESPEARE))
 parser.add_argument("--minutes", type=float, default=MINUTES)
-parser.add_argument("--out", default=str(ROOT / "demos" / "out"))
-args = parser.parse_args()
+parser.add_argument("--out", default="out/char_rnn")
+args = parser.parse_args([] if "ipykernel" in sys.modules else None)     # in Jupyter: the defaults above
 
-# %% 1. The text and its characters. The last 10% is held out for validation.
+# %% [markdown]
+# ## 1. The text and its characters
+# The last 10% is held out for validation.
+
+# %%
 path = Path(args.data)
 if not path.exists():
     print(f"{path} not found: using the shipped excerpt instead")
@@ -73,15 +84,23 @@ x, y = make_streams(train_ids, BATCH)                      # (B, n) each: B cont
 print(f"{path.name}: {len(text):,d} characters, V = {vocab.size}; "
       f"{x.shape[1] // SEQ_LEN} updates per pass over the text")
 
-# %% 2. The model: Embedding -> Dropout -> LSTM -> Dropout -> Linear to V scores, and Adam.
+# %% [markdown]
+# ## 2. The model
+# Embedding -> Dropout -> LSTM -> Dropout -> Linear to V scores, and Adam.
+
+# %%
 model = CharLM(vocab.size, CELL, HIDDEN, NUM_LAYERS, EMBED, DROPOUT, EMBED_DROPOUT, seed=SEED)
 optimizer = Adam(model.layers, lr=LR)
 print(f"{CELL.upper()} L={NUM_LAYERS} H={HIDDEN}: {model.num_params():,d} parameters")
 
-# %% 3. Truncated BPTT: each update reads the next SEQ_LEN columns of the streams. The state after a
-#    chunk is the h0 of the next one (the model reads on), but no gradient flows back past it.
-#    The learning rate follows the budget: LR, then cosine down to LR * LR_FLOOR as the minutes run out.
-#    Every EVAL_EVERY updates the model is scored on a fixed validation slice; the best weights are kept.
+# %% [markdown]
+# ## 3. Truncated BPTT
+# Each update reads the next `SEQ_LEN` columns of the streams. The state after a chunk is the h0 of
+# the next one (the model reads on), but no gradient flows back past it. The learning rate follows
+# the budget: `LR`, then cosine down to `LR * LR_FLOOR` as the minutes run out. Every `EVAL_EVERY`
+# updates the model is scored on a fixed validation slice; the best weights are kept.
+
+# %%
 schedule = {"lr": LR, "lr_floor": LR_FLOOR, "lr_decay_start": LR_DECAY_START, "lr_schedule": "cosine"}
 history = {"step": [], "minutes": [], "train_loss": [], "val_loss": []}
 
@@ -118,8 +137,11 @@ while time.perf_counter() - t0 < args.minutes * 60:
         bar.write(sample(model, vocab, 150, prime="\n", temperature=0.8, seed=step) + "\n")
 bar.close()
 
-# %% 4. The best weights on the whole held-out text, and samples: colder is safer and more repetitive,
-#    hotter is wilder.
+# %% [markdown]
+# ## 4. The best weights on the whole held-out text, and samples
+# Colder is safer and more repetitive, hotter is wilder.
+
+# %%
 if losses:
     val = evaluate(model, val_ids[:VAL_CHARS], batch=32, seq_len=SEQ_LEN)
     add_point(val)                                         # the last point of the curve
@@ -134,6 +156,11 @@ prime = "ROMEO:" if all(c in vocab.index for c in "ROMEO:") else text[:5]
 for temperature in (0.5, 0.8, 1.0):
     print(f"\n--- temperature {temperature} ---")
     print(sample(model, vocab, SAMPLE_CHARS, prime=prime, temperature=temperature, seed=0))
-# %% 5. The loss curve.
+# %% [markdown]
+# ## 5. The loss curve
+# One row per validation point: the table, then the figure.
+
+# %%
+print(pd.DataFrame(history).round(3).to_string(index=False))
 curve = plot_curve(history, Path(args.out) / "char_rnn_loss.png", f"{CELL.upper()} H={HIDDEN} on {path.name}")
 print(f"\nloss curve: {curve}")

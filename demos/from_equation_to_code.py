@@ -1,17 +1,21 @@
-"""From equation to code: an RNN step and BPTT by hand, next to minirnn, a gradient check, and torch.
+# %% [markdown]
+# # From equation to code: an RNN step and BPTT by hand, next to minirnn, a gradient check, and torch
+#
+#     python demos/from_equation_to_code.py        # a few seconds; prints every number, writes one figure
+#
+# Run it top to bottom, or cell by cell in VS Code or Jupyter (`minirnn notebooks`): each `# %%` is a cell.
+# 1. one RNN step computed by hand with tiny numbers, next to minirnn.RNN's output
+# 2. backpropagation through 3 steps by hand, next to `layer.grads`
+# 3. a gradient check: every gradient against finite differences
+# 4. the same weights in torch.nn.RNN give the same numbers (skipped without torch)
+# 5. the vanishing gradient: ||dL/dh_t|| against t, in one plot
+#
+# The math (row vectors, as in the README):  a_t = x_t W_x + h_{t-1} W_h + b,  h_t = tanh(a_t).
+# Then write it yourself: `minirnn exercise rnn`, and `minirnn check rnn_exercise.py`.
+#
+# ## Hyperparameters
 
-    python demos/from_equation_to_code.py        # a few seconds; prints every number, writes one figure
-
-Run it top to bottom, or cell by cell in VS Code or Jupyter (through jupytext): each "# %%" is a cell.
-    1. one RNN step computed by hand with tiny numbers, next to minirnn.RNN's output
-    2. backpropagation through 3 steps by hand, next to layer.grads
-    3. a gradient check: every gradient against finite differences
-    4. the same weights in torch.nn.RNN give the same numbers (skipped without torch)
-    5. the vanishing gradient: ||dL/dh_t|| against t, in one plot
-The math (row vectors, as in the README):  a_t = x_t W_x + h_{t-1} W_h + b,  h_t = tanh(a_t).
-Then write it yourself: minirnn exercise rnn, and minirnn check rnn_exercise.py.
-"""
-# %% hyperparameters
+# %%
 import os
 
 import numpy as np
@@ -26,7 +30,11 @@ H_LONG = 16                                     # part 5: hidden units
 SCALES = (0.5, 1.0, 2.0)                        # part 5: W_h = scale * a random orthogonal matrix
 np.set_printoptions(precision=4, suppress=True)
 
-# %% 1. one step by hand, with tiny numbers
+# %% [markdown]
+# ## 1. One step by hand, with tiny numbers
+# a_1 = x_1 W_x + h_0 W_h + b, one unit at a time, then h_1 = tanh(a_1); then the same weights in a minirnn layer.
+
+# %%
 x1 = np.array([[1.0, -1.0]])                    # x_1 (B=1, E=2)
 h0 = np.array([[0.0, 0.0]])                     # h_0 (B=1, H=2)
 Wx = np.array([[0.5, -0.3],
@@ -48,7 +56,11 @@ layer.params["Wx_l0"][...], layer.params["Wh_l0"][...], layer.params["b_l0"][...
 out, h_n = layer.forward(x1[:, None, :])        # x (B=1, T=1, E=2) -> out (1, 1, 2)
 print("minirnn.RNN:    ", out[0, 0], "  difference", np.abs(out[0, 0] - h1_by_hand).max())
 
-# %% 2. BPTT over 3 steps by hand, next to layer.grads
+# %% [markdown]
+# ## 2. BPTT over 3 steps by hand, next to `layer.grads`
+# The loss is the sum of every output, so dL/dh_t from the loss is 1. Going back, h_t feeds the loss and step t+1.
+
+# %%
 x = np.array([[[1.0, -1.0], [0.5, 2.0], [-1.5, 0.3]]])   # (B=1, T=3, E=2)
 d_out = np.ones((1, 3, 2))                                 # L = sum of every output, so dL/dh_t from the loss = 1
 
@@ -86,11 +98,19 @@ for name, mine in (("Wx_l0", dWx), ("Wh_l0", dWh), ("b_l0", db)):
           f"  difference {np.abs(mine - layer.grads[name]).max():.1e}")
 print("dL/dh_0: by hand", dh[0], " minirnn layer.d_h0", layer.d_h0[0])
 
-# %% 3. a gradient check: nudge every number by +-1e-6 and watch the loss move
+# %% [markdown]
+# ## 3. A gradient check
+# Nudge every number by +-1e-6 and watch the loss move.
+
+# %%
 errors = minirnn.gradcheck(layer, x)             # loss = sum(R * out) for a random R; prints a table
 print("all below 1e-6:", max(errors.values()) < 1e-6, "  (for all cells and options: minirnn gradcheck)")
 
-# %% 4. the same weights in torch.nn.RNN
+# %% [markdown]
+# ## 4. The same weights in torch.nn.RNN
+# torch keeps W_x and W_h transposed, and two biases whose sum is b.
+
+# %%
 try:
     import torch
 except ImportError:
@@ -109,7 +129,12 @@ if torch is not None:
           f"dx {np.abs(dx - xt.grad.numpy()).max():.1e}, "
           f"dW_h {np.abs(layer.grads['Wh_l0'] - ref.weight_hh_l0.grad.numpy().T).max():.1e}")
 
-# %% 5. the vanishing gradient: how much of dL/dh_T reaches h_t?
+# %% [markdown]
+# ## 5. The vanishing gradient: how much of dL/dh_T reaches h_t?
+# Each step back multiplies dL/dh by (1 - h_t^2) W_h^T. With W_h a scaled orthogonal matrix, the scale decides
+# whether the gradient fades or explodes.
+
+# %%
 import matplotlib.pyplot as plt
 
 rng = np.random.default_rng(0)

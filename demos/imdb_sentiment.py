@@ -1,21 +1,25 @@
-"""IMDB sentiment, the classic RNN exercise, top to bottom.
+# %% [markdown]
+# # IMDB sentiment, the classic RNN exercise, top to bottom
+#
+#     python demos/imdb_sentiment.py                                            # shipped sample, ~1 min
+#     python demos/imdb_sentiment.py --data imdb --big                          # the 25k/25k archive
+#     MINIRNN_TINY=1 python demos/imdb_sentiment.py                             # a few seconds (the tests)
+#
+# Load reviews -> tokenize -> pad -> Embedding -> SimpleRNN -> Dense(ReLU) -> Dense(sigmoid), trained
+# with Adam on binary cross-entropy; then the same with an LSTM; plot both; predict on new reviews.
+# The one difference from the classic code: `Embedding(padding_idx=0)` gives the recurrent layer a mask,
+# so it reads each review up to its last real word instead of ending on padding.
+# 10% of the training reviews are held out to pick the best epoch; the test set is scored once, at the end.
+# The `# %%` lines make cells for Jupyter (`minirnn notebooks`) and VS Code.
+#
+# ## Hyperparameters
 
-    python demos/imdb_sentiment.py                                            # shipped sample, ~1 min
-    python demos/imdb_sentiment.py --data imdb --big                          # the 25k/25k archive
-    MINIRNN_TINY=1 python demos/imdb_sentiment.py                             # a few seconds (the tests)
-
-Load reviews -> tokenize -> pad -> Embedding -> SimpleRNN -> Dense(ReLU) -> Dense(sigmoid), trained
-with Adam on binary cross-entropy; then the same with an LSTM; plot both; predict on new reviews.
-The one difference from the classic code: Embedding(padding_idx=0) gives the recurrent layer a mask,
-so it reads each review up to its last real word instead of ending on padding.
-10% of the training reviews are held out to pick the best epoch; the test set is scored once, at the end.
-The `# %%` lines make cells for Jupyter and VS Code.
-"""
-# %% hyperparameters
+# %%
 import argparse
 import os
 
 import numpy as np
+import pandas as pd
 from threadpoolctl import threadpool_limits
 
 import minirnn
@@ -48,7 +52,11 @@ if tiny:                                  # MINIRNN_TINY=1: a few seconds, to ch
 threadpool_limits(1)                      # one BLAS thread: faster on 2 cores, and safe on a busy machine
 os.makedirs(args.out, exist_ok=True)
 
-# %% data: text -> padded ids
+# %% [markdown]
+# ## The data: text -> padded ids
+# The vocabulary comes from the training text only; id 0 is padding, 1 the unknown word.
+
+# %%
 (train_texts, y_train), (test_texts, y_test) = imdb.load(args.data)
 if limit:
     train_texts, y_train = train_texts[::len(train_texts) // limit][:limit], y_train[::len(y_train) // limit][:limit]
@@ -62,7 +70,10 @@ y_train, y_test = y_train.astype(np.float32), y_test.astype(np.float32)
 print("x_train", x_train.shape, "x_test", x_test.shape)                # (N, T) int32, 0 = padding
 
 
-# %% the model, as in the exercise
+# %% [markdown]
+# ## The model, as in the exercise
+
+# %%
 def make_model(Cell, seed):
     rng = np.random.default_rng(seed)
     embedding = minirnn.Embedding(num_words, embed_dim, padding_idx=0, rng=rng)  # (B, T) -> (B, T, E), mask = ids != 0
@@ -79,27 +90,41 @@ def make_model(Cell, seed):
     return model
 
 
-# %% train and compare: validation on held-out training reviews, the best epoch kept
+# %% [markdown]
+# ## Train and compare
+# Validation on held-out training reviews; the weights of the best epoch are kept. `fit` returns the
+# history, one entry per epoch, so `pd.DataFrame(history)` is its table.
+
+# %%
 histories, models = {}, {}
 for name, Cell in (("SimpleRNN", minirnn.SimpleRNN), ("LSTM", minirnn.LSTM)):
     print(f"\n{name}")
     models[name] = make_model(Cell, seed=0)
     histories[name] = models[name].fit(x_train, y_train, epochs=epochs, batch_size=batch_size,
                                        validation_split=validation_split, restore_best_weights=True)
+    print(pd.DataFrame(histories[name])[["loss", "accuracy", "val_loss", "val_accuracy", "seconds"]].round(4))
     print(f"kept epoch {models[name].best['epoch']} (validation accuracy {models[name].best['val_accuracy']:.4f})")
     path = plots.plot_history(histories[name], f"{args.out}/{name.lower()}_training.png", f"{name}: Training Loss per Epoch")
     print("saved", path)
 
-# %% the test set, scored once
-print("\n| model | test accuracy | test loss | epoch kept | seconds per epoch | parameters |\n|---|---|---|---|---|---|")
+# %% [markdown]
+# ## The test set, scored once
+
+# %%
+rows = []
 for name, model in models.items():
     result = model.evaluate(x_test, y_test)
-    seconds = np.mean(histories[name]["seconds"])
-    print(f"| {name} | {result['accuracy']:.4f} | {result['loss']:.4f} | {model.best['epoch']} | {seconds:.1f} "
-          f"| {model.num_params():,d} |")
+    rows.append({"model": name, "test accuracy": result["accuracy"], "test loss": result["loss"],
+                 "epoch kept": model.best["epoch"], "seconds per epoch": np.mean(histories[name]["seconds"]),
+                 "parameters": model.num_params()})
+table = pd.DataFrame(rows).set_index("model")
+print(table.round(4))
 print("saved", plots.plot_comparison(histories, f"{args.out}/comparison.png", "SimpleRNN vs LSTM on IMDB"))
 
-# %% predict on new reviews
+# %% [markdown]
+# ## Predict on new reviews
+
+# %%
 reviews = ["An absolute delight from start to finish, with a wonderful cast.",
            "Terrible. I walked out after half an hour, the plot was nonsense.",
            "It had its moments, but overall I found it rather forgettable."]

@@ -206,8 +206,11 @@ class Sequential(LayerStack):
             validation accuracy (Keras' EarlyStopping(restore_best_weights=True), without stopping).
             self.best holds {"epoch" (from 1), "val_accuracy", "params"} of that epoch all along;
             best= passes it in when resuming.
-        Returns history: {"loss", "accuracy", "val_loss", "val_accuracy", "seconds"} per epoch,
-        and "grad_norm" per step. on_epoch_end(model, epoch, history) runs after each epoch
+        Returns history, Keras' dict of lists with one entry per epoch: "loss", "accuracy", "seconds",
+        "grad_norm" (the list of that epoch's step norms, before clipping), and with validation
+        "val_loss", "val_accuracy". Every list has the same length, so pd.DataFrame(history) is the
+        table and pd.DataFrame(history)[["loss", "val_loss"]].plot() the curves.
+        on_epoch_end(model, epoch, history) runs after each epoch
         (the CLI saves its checkpoint there). lr_schedule(epoch) -> learning rate, if given, sets the
         optimizer's lr at the start of each epoch (epochs count from 0). Epoch e's shuffle and
         learning rate depend only on (seed, e), so a run resumed at initial_epoch=e matches one
@@ -227,7 +230,10 @@ class Sequential(LayerStack):
             raise ValueError("fit: restore_best_weights needs validation_data or a validation_split")
         if len(x) == 0:
             raise ValueError("fit: no training samples")
-        history = history or {k: [] for k in ("loss", "accuracy", "val_loss", "val_accuracy", "seconds", "grad_norm")}
+        keys = ["loss", "accuracy", "seconds", "grad_norm"]
+        if validation_data is not None:
+            keys += ["val_loss", "val_accuracy"]                    # only then, as in Keras: no empty columns
+        history = history or {k: [] for k in keys}                 # every list: one entry per epoch
         self.best = best
         x_dev, y_dev = to_device(x), to_device(y)                  # to the device once, not per batch
         for epoch in range(initial_epoch, epochs):
@@ -249,7 +255,7 @@ class Sequential(LayerStack):
                 total, correct, seen = total + loss * len(idx), correct + n_correct, seen + len(idx)
                 if verbose and (step % 20 == 0 or start + batch_size >= len(x)):   # ... read every 20 steps (a wait on a GPU)
                     bar.set_postfix(loss=f"{total / seen:.4f}", acc=f"{float(correct) / seen:.4f}")
-            history["grad_norm"].extend(host_floats(*norms))        # every step's norm, in one transfer
+            history["grad_norm"].append(list(host_floats(*norms)))  # this epoch's step norms, in one transfer
             correct = float(correct)
             history["loss"].append(total / seen)
             history["accuracy"].append(correct / seen)

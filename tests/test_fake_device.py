@@ -74,6 +74,6 @@ def test_a_training_step_waits_for_the_device_at_most_twice(on_the_fake_device, 
     reads_before = on_the_fake_device[0]
     history = model.fit(x, y, epochs=1, batch_size=B, verbose=False)
     reads = on_the_fake_device[0] - reads_before
-    assert len(history["grad_norm"]) == steps and all(isinstance(v, float) for v in history["grad_norm"])
+    assert len(history["grad_norm"][0]) == steps and all(isinstance(v, float) for v in history["grad_norm"][0])
     assert 0 <= history["accuracy"][0] <= 1
     assert reads <= 2 * steps + 2, f"{reads} host reads in {steps} steps"   # + the epoch's norms and accuracy

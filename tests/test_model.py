@@ -73,7 +73,31 @@ def test_fit_learns_a_keyword_task():
     history = model.fit(x[:500], y[:500], epochs=6, batch_size=32, validation_data=(x[500:], y[500:]), verbose=False)
     assert history["val_accuracy"][-1] > 0.9, history
     assert history["loss"][-1] < history["loss"][0]
-    assert len(history["grad_norm"]) == 6 * 16 and all(np.isfinite(history["grad_norm"]))
+    assert [len(epoch) for epoch in history["grad_norm"]] == [16] * 6       # per epoch: its 16 steps' norms
+    assert all(np.isfinite(np.concatenate(history["grad_norm"])))
+    assert {len(values) for values in history.values()} == {6}              # so pd.DataFrame(history) is the table
+
+
+def test_fit_history_is_a_dataframe_one_row_per_epoch():
+    """The notebook idiom: pd.DataFrame(history) has one row per epoch and plots; no empty val_* columns
+    without validation (pd.DataFrame would refuse lists of different lengths)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot
+    import pandas as pd
+    rng = np.random.default_rng(0)
+    x, y = rng.integers(1, 20, size=(64, 5)), (rng.random(64) < 0.5).astype(np.float32)
+    for kwargs, columns in (({}, ["loss", "accuracy", "seconds", "grad_norm"]),
+                            ({"validation_split": 0.25}, ["loss", "accuracy", "seconds", "grad_norm",
+                                                          "val_loss", "val_accuracy"])):
+        model = sentiment_model("rnn", V=20, E=4, H=4, dtype=np.float32).compile("adam", lr=1e-2)
+        frame = pd.DataFrame(model.fit(x, y, epochs=3, batch_size=16, verbose=False, **kwargs))
+        assert list(frame.columns) == columns and len(frame) == 3
+        assert frame["loss"].dtype == np.float64 and len(frame["grad_norm"][0]) == (48 if kwargs else 64) // 16
+        ax = frame.drop(columns=["seconds"]).plot()                  # grad_norm (lists) is not plotted
+        plotted = sorted(c for c in columns if c not in ("seconds", "grad_norm"))
+        assert sorted(ax.get_legend_handles_labels()[1]) == plotted
+        matplotlib.pyplot.close(ax.figure)
 
 
 def test_compile_and_fit_errors():

@@ -38,6 +38,20 @@ def test_checkpoint_round_trip_gives_identical_predictions(tmp_path):
         sentiment.predict_texts(model, tokenizer, ["good", " "], 40)
 
 
+def test_an_older_checkpoints_history_loads_one_entry_per_epoch(tmp_path):
+    """Before fit's history became per epoch, checkpoints kept grad_norm as one flat list of steps and
+    empty val_* lists; load gives them in today's form, so pd.DataFrame(history) works on them too."""
+    import pandas as pd
+    config = sentiment.Config(**dict(SMALL, cell="rnn", epochs=2, validation_split=0.0))
+    model, tokenizer, history, _ = sentiment_train.train(config, tmp_path, verbose=False)
+    assert "val_loss" not in history and len(history["grad_norm"]) == 2
+    old = dict(history, grad_norm=sum(history["grad_norm"], []), val_loss=[], val_accuracy=[])
+    sentiment.save(tmp_path / "old.npz", model, model.optimizer, tokenizer, config, 2, old)
+    loaded = sentiment.load(tmp_path / "old.npz")[5]
+    assert loaded == history
+    assert list(pd.DataFrame(loaded).columns) == ["loss", "accuracy", "seconds", "grad_norm"]
+
+
 def test_keep_best_restores_the_best_validation_epoch_and_scores_test_once(tmp_path, monkeypatch):
     config = sentiment.Config(**dict(SMALL, cell="gru", epochs=3, lr=0.02))
     scored = []
@@ -157,3 +171,18 @@ def test_the_padding_pitfall():
     p_masked, p_unmasked = masked.predict(longer)[:, 0], unmasked.predict(longer)[:, 0]
     assert abs(p_masked[0] - p_masked[1]) > 1e-4                      # the words still matter
     assert abs(p_unmasked[0] - p_unmasked[1]) < 1e-3 * abs(p_masked[0] - p_masked[1])   # forgotten
+
+
+def test_comparison_table_round_trips_through_csv_and_keeps_empty_cells_empty(tmp_path):
+    """compare()'s table (a DataFrame) -> comparison.csv, which pd.read_csv reads back as the same table,
+    and comparison.md, where a missing value is an empty cell; bench_imdb passes a list of dicts."""
+    import pandas as pd
+    rows = [{"model": "SimpleRNN", "lr": 5e-4, "epoch_kept": 2, "val_accuracy": None, "test_accuracy": 0.5312},
+            {"model": "LSTM", "lr": 1e-3, "epoch_kept": 1, "val_accuracy": 0.61, "test_accuracy": 0.6}]
+    sentiment_train.write_table(pd.DataFrame(rows), str(tmp_path / "comparison"), command="minirnn compare")
+    back = pd.read_csv(tmp_path / "comparison.csv")
+    pd.testing.assert_frame_equal(back, pd.DataFrame(rows), check_dtype=False)
+    md = (tmp_path / "comparison.md").read_text().splitlines()
+    assert md[0] == "`minirnn compare`" and md[2] == "| model | lr | epoch_kept | val_accuracy | test_accuracy |"
+    assert md[4] == "| SimpleRNN | 0.0005 | 2 |  | 0.5312 |" and md[5] == "| LSTM | 0.001 | 1 | 0.61 | 0.6 |"
+    assert sentiment_train.markdown_table(rows) == "\n".join(md[2:])

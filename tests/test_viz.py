@@ -9,7 +9,7 @@ from minirnn.apps.tasks import AddingModel, adding_problem, memory_sweep
 from minirnn.backend import to_device, to_numpy
 from minirnn.text import Tokenizer
 from minirnn.viz.figures import DPI, hidden_states, lstm_gate_traces, plot_hidden_states, plot_lstm_gates, plot_memory
-from minirnn.viz.grads import (adding_grad_norms, hidden_grad_norms, plot_grad_norm_per_step,
+from minirnn.viz.grads import (adding_grad_norms, hidden_grad_norms, plot_grad_norm_per_step, steps_and_boundaries,
                                plot_hidden_grad_norms)
 
 CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
@@ -138,8 +138,10 @@ def test_plot_hidden_grad_norms_png(tmp_path):
 
 def test_plot_grad_norm_per_step_png(tiny_sentiment, tmp_path):
     model, _ = tiny_sentiment
-    history = {"loss": [0.7, 0.6], "grad_norm": list(np.linspace(0.1, 3, 10))}
+    norms = list(np.linspace(0.1, 3, 10))
+    history = {"loss": [0.7, 0.6], "grad_norm": [norms[:6], norms[6:]]}          # per epoch, as fit returns it
     assert png_shape(plot_grad_norm_per_step(history, tmp_path / "s.png", clip_norm=1.0)) == (4 * DPI, 10 * DPI)
+    assert steps_and_boundaries(history) == (norms, [6])
     with pytest.raises(ValueError, match="grad_norm"):
         plot_grad_norm_per_step({"loss": [1.0]}, tmp_path / "t.png")
 

@@ -32,6 +32,7 @@ import math
 import os
 import shutil
 import signal
+import sys
 import threading
 import time
 
@@ -368,7 +369,8 @@ def plot_curve(hist, path, title="Character-level language model", best=None):
 
     best: {"minutes", "val_loss"} marks the kept (best-validation) point."""
     import matplotlib
-    matplotlib.use("Agg")
+    if "ipykernel" not in sys.modules:      # a script: files only; in Jupyter the notebook's backend stays
+        matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(8, 4.5))
     ax.plot(hist["minutes"], hist["train_loss"], "-", label="training (mean since last point)")

@@ -230,6 +230,18 @@ def save(path, model, optimizer, tokenizer, config, epoch, history, best=None, t
     return checkpoint.save(path, arrays, meta)
 
 
+def per_epoch(history):
+    """A history from an older checkpoint, in the form fit returns now: one entry per epoch in every list.
+    Older ones kept "grad_norm" as one flat list of steps (split here into the epochs, which had equal
+    steps) and empty val_* lists without validation (dropped here)."""
+    history = {k: v for k, v in history.items() if v or not k.startswith("val_")}
+    norms, epochs = history.get("grad_norm", []), len(history.get("loss", []))
+    if norms and not isinstance(norms[0], list) and epochs:
+        steps = len(norms) // epochs
+        history["grad_norm"] = [norms[e * steps:(e + 1) * steps] for e in range(epochs)]
+    return history
+
+
 def load(path, weights="best"):
     """Read a checkpoint from save(). Returns (model, optimizer, tokenizer, config, epoch, history).
 
@@ -245,7 +257,7 @@ def load(path, weights="best"):
     try:
         config = Config(**meta["config"])
         tokenizer = Tokenizer.from_dict(meta["tokenizer"])
-        epoch, history = int(meta["epoch"]), meta["history"]
+        epoch, history = int(meta["epoch"]), per_epoch(meta["history"])
         model = model_from_config(config)
         checkpoint.restore(model, arrays, model.optimizer)
         best_params = {k[len("best/"):]: v for k, v in arrays.items() if k.startswith("best/")}

@@ -4,7 +4,7 @@
     config = sentiment.Config(cell="lstm", epochs=3)
     model, tokenizer, history, interrupted = sentiment_train.train(config, out="runs/lstm")
     model.test                     # {"accuracy", "loss"} on the test set, scored once at the end
-    table = sentiment_train.compare(["rnn", "lstm", "gru"], config, out="runs/compare")
+    table = sentiment_train.compare(["rnn", "lstm", "gru"], config, out="runs/compare")   # a DataFrame
 
 train() holds out config["validation_split"] of the training reviews, trains config["epochs"]
 epochs, keeps the weights of the epoch that scores best on the held-out reviews (keep_best), and
@@ -17,11 +17,13 @@ interrupted=True. train(resume="runs/lstm/checkpoint.npz") continues where that 
 with the same seed it gives the same weights as a run that never stopped.
 
 compare() trains each model with the same settings (learning rate per cell unless the config sets
-one) and writes comparison.md and comparison.csv (test accuracy, seconds per epoch, parameters, ...)
-and comparison.png (every model's curves in one figure).
+one), returns the table as a pandas DataFrame, one row per model (test accuracy, seconds per epoch,
+parameters, ...), and writes it to comparison.md and comparison.csv (pd.read_csv reads it back), with
+comparison.png (every model's curves in one figure).
 """
-import csv
 import os
+
+import pandas as pd
 
 from ..backend import to_numpy
 from ..recurrent import CELL_NAMES as NAMES
@@ -69,7 +71,7 @@ def train(config, out, resume=None, verbose=True, data=None, progress=None):
         plots.plot_history(history, os.path.join(out, "training.png"), f"{model_name(config)} on IMDB")
         if verbose and not progress:                         # fit printed nothing: say how the epoch went
             val = (f" val_loss {history['val_loss'][-1]:.4f} val_acc {history['val_accuracy'][-1]:.4f}"
-                   if history["val_loss"] else "")
+                   if history.get("val_loss") else "")
             print(f"epoch {e + 1}/{config['epochs']}: loss {history['loss'][-1]:.4f} "
                   f"acc {history['accuracy'][-1]:.4f}{val} ({history['seconds'][-1]:.1f} s)", flush=True)
 
@@ -102,7 +104,8 @@ def train(config, out, resume=None, verbose=True, data=None, progress=None):
 
 def compare(cells, config, out, verbose=True, progress=None, command=None):
     """Train each cell in `cells` ("rnn", "lstm", "gru") with the same config (learning rate per cell
-    when config["lr"] is None). Returns the table rows. command: written above the table."""
+    when config["lr"] is None). Returns the table: a DataFrame, one row per model. command: written
+    above the table in comparison.md."""
     os.makedirs(out, exist_ok=True)
     progress = verbose if progress is None else progress
     data = sentiment.load_data(config, progress=progress)     # read and tokenize once, for every model
@@ -117,30 +120,32 @@ def compare(cells, config, out, verbose=True, progress=None, command=None):
         histories[name] = history
         rows.append({"model": name, "lr": sentiment.learning_rate(run),
                      "epoch_kept": model.best["epoch"] if run["keep_best"] and model.best else len(history["loss"]),
-                     "val_accuracy": round(model.best["val_accuracy"], 4) if model.best else "",
+                     "val_accuracy": round(model.best["val_accuracy"], 4) if model.best else None,
                      "test_accuracy": round(model.test["accuracy"], 4), "test_loss": round(model.test["loss"], 4),
                      "seconds_per_epoch": float(f"{sum(history['seconds']) / len(history['seconds']):.3g}"),
                      "parameters": model.num_params()})
-    write_table(rows, os.path.join(out, "comparison"), command)
+    table = pd.DataFrame(rows)
+    write_table(table, os.path.join(out, "comparison"), command)
     plots.plot_comparison(histories, os.path.join(out, "comparison.png"), "IMDB sentiment: models compared")
     if verbose:
-        print(markdown_table(rows))
+        print(markdown_table(table))
         print(f"wrote {os.path.join(out, 'comparison.md')}, .csv and .png")
-    return rows
+    return table
 
 
-def markdown_table(rows):
-    keys = list(rows[0])
-    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
-    lines += ["| " + " | ".join(str(r[k]) for k in keys) + " |" for r in rows]
+def markdown_table(table):
+    """A DataFrame (or a list of dicts with the same keys) -> a markdown table; missing values are left empty.
+    By hand, since DataFrame.to_markdown needs the tabulate package."""
+    table = pd.DataFrame(table)
+    cells = table.astype(object).where(table.notna(), "")         # None / NaN -> an empty cell
+    lines = ["| " + " | ".join(map(str, table.columns)) + " |", "|" + "---|" * len(table.columns)]
+    lines += ["| " + " | ".join(map(str, row)) + " |" for row in cells.itertuples(index=False)]
     return "\n".join(lines)
 
 
-def write_table(rows, stem, command=None):
-    """rows: list of dicts with the same keys -> stem.md (markdown, under the command if given) and stem.csv."""
+def write_table(table, stem, command=None):
+    """A DataFrame (or a list of dicts) -> stem.md (markdown, under the command if given) and stem.csv."""
+    table = pd.DataFrame(table)
     with open(stem + ".md", "w") as f:
-        f.write((f"`{command}`\n\n" if command else "") + markdown_table(rows) + "\n")
-    with open(stem + ".csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+        f.write((f"`{command}`\n\n" if command else "") + markdown_table(table) + "\n")
+    table.to_csv(stem + ".csv", index=False)

@@ -8,6 +8,7 @@
     minirnn charlm train|sample ...                character-level language model (minirnn.cli.charlm)
     minirnn trace --cell lstm                      print every number of a tiny forward and backward pass
     minirnn viz grads|gates|memory|hidden ...      pictures of the recurrence (minirnn.cli.viz)
+    minirnn notebooks --out notebooks              every demo as a Jupyter notebook (minirnn.cli.notebooks)
 
 Exit codes: 0 done; 2 bad input (one line on stderr naming it, no traceback), checked before any
 data is read; 1 another system error (network, disk); 130 stopped by Ctrl-C, keeping what finished.
@@ -17,7 +18,7 @@ import os
 import shlex
 import sys
 
-from . import charlm as cli_charlm, learn as cli_learn, viz as cli_viz
+from . import charlm as cli_charlm, learn as cli_learn, notebooks as cli_notebooks, viz as cli_viz
 from .common import (add_threads_arg, fraction, int_at_least, nonnegative_float, nonnegative_int,
                      positive_float, positive_int, prepare_out, remove_if_empty, use_device, use_threads)
 from ..apps import sentiment
@@ -173,11 +174,11 @@ def cmd_demo(args):
     args.created = prepare_out(args.out)
     print("The classic exercise on", args.data or "the shipped sample of 2,000 + 1,000 IMDB reviews")
     try:
-        rows = sentiment_train.compare(["rnn", "lstm"], config, args.out, progress=not args.quiet)
+        table = sentiment_train.compare(["rnn", "lstm"], config, args.out, progress=not args.quiet)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    best = max(rows, key=lambda r: r["test_accuracy"])["model"]
+    best = table.loc[table["test_accuracy"].idxmax(), "model"]       # the first of equals, as max() would
     cell = {v: k for k, v in sentiment_train.NAMES.items()}[best]
     model, _, tokenizer, config, _, _ = sentiment.load(os.path.join(args.out, cell, "checkpoint.npz"))
     print(f"\n{best} on new reviews:")
@@ -249,6 +250,7 @@ def build_parser():
     cli_charlm.add_parser(sub)                      # minirnn charlm train | sample
     cli_viz.add_parsers(sub)                        # minirnn trace ..., minirnn viz ...
     cli_learn.add_parsers(sub)                      # minirnn gradcheck, exercise, check
+    cli_notebooks.add_parsers(sub, formatter_class=Formatter)   # minirnn notebooks
     return parser
 
 

@@ -10,11 +10,13 @@ Every function draws one figure, saves it, closes it and returns the path. Every
 from the engine's own layers and step functions (minirnn.trace.run_steps reads the real caches).
 """
 import os
+import sys
 
 import numpy as np
 import matplotlib
 
-matplotlib.use("Agg")                       # draw into files only: works without a display
+if "ipykernel" not in sys.modules:          # a script draws into files only: works without a display;
+    matplotlib.use("Agg")                   # in Jupyter the notebook's backend stays, so plots show inline
 import matplotlib.pyplot as plt  # noqa: E402
 
 from ..backend import to_device, to_numpy  # noqa: E402

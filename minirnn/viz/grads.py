@@ -78,13 +78,23 @@ def plot_hidden_grad_norms(panels, path, title="Gradient reaching h_t from a los
     return save_figure(fig, path)
 
 
+def steps_and_boundaries(history):
+    """history["grad_norm"], one list of step norms per epoch -> (every step's norm, the steps after
+    which an epoch ended)."""
+    per_epoch = history.get("grad_norm", [])
+    norms = [float(n) for epoch in per_epoch for n in epoch]
+    ends = np.cumsum([len(epoch) for epoch in per_epoch])[:-1]
+    return norms, [int(e) for e in ends]
+
+
 def plot_grad_norm_per_step(history, path, clip_norm=None, title="Gradient norm per training step"):
-    """history: the dict Sequential.fit returns ("grad_norm" per step, "loss" per epoch).
+    """history: the dict Sequential.fit returns ("grad_norm": per epoch, the norm at each of its steps).
 
     Plots the global gradient norm before clipping at every step (log scale), its running mean,
     the clipping threshold and the epoch boundaries. Returns path.
     """
-    norms = np.asarray(history.get("grad_norm", []), dtype=np.float64)
+    norms, ends = steps_and_boundaries(history)
+    norms = np.asarray(norms, dtype=np.float64)
     if norms.size == 0:
         raise ValueError("plot_grad_norm_per_step: history has no 'grad_norm' entries (train with model.fit first)")
     steps = np.arange(1, norms.size + 1)
@@ -96,11 +106,8 @@ def plot_grad_norm_per_step(history, path, clip_norm=None, title="Gradient norm 
         ax.semilogy(steps[w - 1:], smooth, "-", color="C0", lw=2, label=f"running mean over {w} steps")
     if clip_norm:
         ax.axhline(clip_norm, color="C3", ls="--", label=f"clip_norm = {clip_norm:g} (larger norms are scaled down)")
-    epochs = len(history.get("loss", []))
-    if epochs > 1 and norms.size % epochs == 0:
-        for e in range(1, epochs):
-            ax.axvline(e * norms.size // epochs + 0.5, color="gray", ls=":", lw=1,
-                       label="epoch boundary" if e == 1 else None)
+    for i, end in enumerate(ends):
+        ax.axvline(end + 0.5, color="gray", ls=":", lw=1, label="epoch boundary" if i == 0 else None)
     ax.set(title=title, xlabel="training step (one batch)", ylabel="global gradient norm (L2, log scale)")
     ax.grid(alpha=0.3, which="both")
     ax.legend()

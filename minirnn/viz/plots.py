@@ -7,10 +7,12 @@ history is the dict Sequential.fit returns: lists per epoch under "loss", "accur
 "val_loss", "val_accuracy". Each function makes one figure, saves it, closes it and returns the path.
 """
 import os
+import sys
 
 import matplotlib
 
-matplotlib.use("Agg")                       # draw into files only: works without a display
+if "ipykernel" not in sys.modules:          # a script draws into files only: works without a display;
+    matplotlib.use("Agg")                   # in Jupyter the notebook's backend stays, so plots show inline
 import matplotlib.pyplot as plt  # noqa: E402
 
 FIGSIZE, DPI = (10, 4), 120                 # 1200 x 480 pixels
