@@ -67,6 +67,8 @@ def _kind(chunk):
     if FILE.match(chunk) or SNAKE_WORD.fullmatch(chunk) or chunk in ("True", "False", "None") \
             or re.match(r"(?:" + SNAKE_WORD.pattern + r")\(|\w+\(\)$", chunk):   # state_dict(), rnn_forward(x)
         return "code"
+    if re.fullmatch(r"[A-Za-z]{4,}_\w+", chunk):                            # weight_ih, tanh_c: names
+        return "code"
     if chunk == "(...)":
         return "shape"
     if chunk == "...":

@@ -48,6 +48,9 @@ def docstring_blocks(doc):
             blocks.append(("p", to_segments(" ".join(para), full=False)))
             para.clear()
 
+    def new_item(line):                   # "dh: (B, H) ...", "Returns ...": a list, one per line
+        return re.match(r"(\w+(, \w+)*:\s|Returns\b|Shapes:)", line)
+
     for line in lines:
         if not line.strip():
             flush()
@@ -55,7 +58,8 @@ def docstring_blocks(doc):
             flush()
             parts = [p.strip().rstrip(",") for p in re.split(r"\s{2,}", line.strip()) if p.strip()]
             try:
-                item = [to_segments(parts[0], full=True), [to_segments(p, full=False) for p in parts[1:]]]
+                item = [to_segments(parts[0], full=True),
+                        [to_segments(p, full="=" in p) for p in parts[1:]]]
             except MathError:                           # not an equation: an example of code
                 item = [[("code", line.strip())], []]
             if blocks and blocks[-1][0] == "eqs":
@@ -63,6 +67,8 @@ def docstring_blocks(doc):
             else:
                 blocks.append(("eqs", [item]))
         else:
+            if new_item(line.strip()):
+                flush()
             para.append(line.strip())
     flush()
     return blocks
@@ -137,8 +143,8 @@ def read_file(path, text, only=None):
                 rows[-1].notes.append(("doc", blocks))
             continue
         if not line.strip():
-            if rows and rows[-1].kind == "code" and rows[-1].lines:
-                rows.append(Row([], kind="gap"))
+            if rows and rows[-1].kind == "code":
+                rows.append(Row([], kind="blank"))       # the next code line starts a new row
             continue
         comment, alone = comments.get(n, (None, False))
         if comment is not None and alone:
@@ -180,6 +186,7 @@ def read_file(path, text, only=None):
             rows[-1].lines.append((n, code))
         else:
             rows.append(Row([(n, code)], notes))
+    rows = [r for r in rows if r.kind != "blank"]
     rows = [r for i, r in enumerate(rows) if r.kind != "gap" or (0 < i < len(rows) - 1)]
     return SourceFile(path, text, rows, title)
 
