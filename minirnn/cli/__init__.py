@@ -8,6 +8,7 @@
     minirnn charlm train|sample ...                character-level language model (minirnn.cli.charlm)
     minirnn trace --cell lstm                      print every number of a tiny forward and backward pass
     minirnn viz grads|gates|memory|hidden ...      pictures of the recurrence (minirnn.cli.viz)
+    minirnn read [lstm] [--open]                   each equation beside its line, as web pages (offline)
 
 Exit codes: 0 done; 2 bad input (one line on stderr naming it, no traceback), checked before any
 data is read; 1 another system error (network, disk); 130 stopped by Ctrl-C, keeping what finished.
@@ -17,7 +18,7 @@ import os
 import shlex
 import sys
 
-from . import charlm as cli_charlm, learn as cli_learn, viz as cli_viz
+from . import charlm as cli_charlm, learn as cli_learn, read as cli_read, viz as cli_viz
 from .common import (add_threads_arg, fraction, int_at_least, nonnegative_float, nonnegative_int,
                      positive_float, positive_int, prepare_out, remove_if_empty, use_device, use_threads)
 from ..apps import sentiment
@@ -249,6 +250,7 @@ def build_parser():
     cli_charlm.add_parser(sub)                      # minirnn charlm train | sample
     cli_viz.add_parsers(sub)                        # minirnn trace ..., minirnn viz ...
     cli_learn.add_parsers(sub)                      # minirnn gradcheck, exercise, check
+    cli_read.add_parser(sub)                        # minirnn read
     return parser
 
 

@@ -66,7 +66,7 @@ def build_page(path, root, entries, focus=False):
     try:
         source = read_file(path, text, functions_around(text, [e.line for e in mine]) if focus else None)
     except MathError as err:
-        raise MathError(f"{path}: {err}") from None
+        raise MathError(f"{path}:{err}") from None
     by_line = {n: row for row in source.rows for n, _ in row.lines}
     for e in mine:
         row = by_line.get(e.line)
@@ -82,7 +82,10 @@ def build_page(path, root, entries, focus=False):
             if k == 0:
                 row.kind = "eq"
             by_line.update({n: p for p in parts for n, _ in p.lines})
-        readme = _markdown_segments(e.equation)
+        try:
+            readme = _markdown_segments(e.equation)
+        except MathError as err:
+            raise MathError(f"README row for {path}:{e.line}: {err}") from None
         maths = [s for k, s in readme if k == "math"]
         same = [i for i, (k, p) in enumerate(row.notes) if k == "eq" and [s for kk, s in p if kk == "math"] == maths]
         if same:                                          # the comment says what the README says: once

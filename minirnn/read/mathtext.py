@@ -1,4 +1,4 @@
-"""Plain-text equations, as the comments write them, into LaTeX for the reading page.
+r"""Plain-text equations, as the comments write them, into LaTeX for the reading page.
 
     to_segments("backprop through tanh: da = dh (1 - h^2)")
     -> [("text", "backprop through tanh: "), ("math", r"da = dh \odot (1 - h^{2})")]
@@ -67,7 +67,7 @@ def _kind(chunk):
     if FILE.match(chunk) or SNAKE_WORD.fullmatch(chunk) or chunk in ("True", "False", "None") \
             or re.match(r"(?:" + SNAKE_WORD.pattern + r")\(|\w+\(\)$", chunk):   # state_dict(), rnn_forward(x)
         return "code"
-    if re.fullmatch(r"[A-Za-z]{4,}_\w+", chunk):                            # weight_ih, tanh_c: names
+    if re.fullmatch(r"[A-Za-z]{4,}_[A-Za-z0-9]{2,}", chunk):                 # weight_ih: a name
         return "code"
     if chunk == "(...)":
         return "shape"
@@ -87,7 +87,7 @@ def _kind(chunk):
     if re.fullmatch(r"-?[A-Za-z0-9σ]+[(\[].*[)\]](\^\w+)?", chunk):         # f(...) applied, or h[t] indexed
         name = re.split(r"[(\[]", chunk.lstrip("-"))[0]
         return "math" if name in FUNCTIONS or len(name) <= 2 else "text"
-    if chunk in GREEK or re.fullmatch(r"[a-z]{1,3}[A-Z][a-z]{0,2}", chunk):   # β1, hWn
+    if chunk in GREEK or chunk in FUNCTIONS or re.fullmatch(r"[a-z]{1,3}[A-Z][a-z]{0,2}", chunk):   # β1, hWn
         return "math"
     if re.fullmatch(r"[A-Za-z]{1,2}", chunk):
         return "text" if chunk in STOPWORDS else "math"
@@ -139,7 +139,7 @@ def _split(text, full):
             raw.append(("text", "…"))
         if core:
             kind = _kind(core)
-            if not full and kind == "math" and not re.search(r"[_^]", core):
+            if not full and kind == "math" and (not re.search(r"[_^]", core) or core in FUNCTIONS):
                 kind = "text"
             if kind == "text" and core[0] in "([" and core[-1] in ")]" and len(core) > 2:
                 raw.append(("text", core[0]))            # "(and the batch)": words inside, look again
@@ -152,7 +152,7 @@ def _split(text, full):
     for i, (kind, s) in enumerate(raw):          # a lone +, +=, ->: between shapes it is part of them
         if kind == "math" and not re.search(r"[A-Za-z0-9βσ]", s):
             near = [raw[j][0] for j in (i - 1, i + 1) if 0 <= j < len(raw)]
-            raw[i] = ("shape" if "shape" in near else "text", s)
+            raw[i] = ("shape" if "shape" in near else "math" if "math" in near else "text", s)
     merged = []
     for kind, s in raw:                          # join neighbours of one kind: x_t W_x + b is one equation
         if merged and merged[-1][0] == kind and kind in ("math", "shape"):
@@ -234,18 +234,24 @@ class _Parser:
         return out
 
     def expr(self, closers):
-        parts, kinds = [], []
+        parts, kinds, after_op = [], [], True
         while True:
             kind, value, _ = self.peek()
             if kind is None or value in closers:
                 break
             if kind == "op" and value in self.BINARY:
+                if after_op and parts and value != "-":
+                    raise MathError(f"two operators in a row ({value!r}) in the equation {self.text!r}")
+                after_op = True
                 self.take()
                 parts.append(f" {self.BINARY[value]} " if value not in ",;:" else value + " ")
                 continue
             latex, k = self.term(closers)
             parts.append(latex)
             kinds.append(k)
+            after_op = False
+        if after_op and parts and parts[-1].strip() not in (",", ";", ":"):
+            raise MathError(f"the equation {self.text!r} ends with an operator")
         if not kinds:
             raise MathError(f"an empty expression in the equation {self.text!r}")
         kind = "scalar" if all(k == "scalar" for k in kinds) else "vector"

@@ -128,67 +128,76 @@ def read_file(path, text, only=None):
     rows, pending, override = [], [], None
     skip_until = 0
     for n in range(1, len(lines) + 1):
-        if n <= skip_until or n not in wanted:
-            if n not in wanted and rows and rows[-1].kind != "gap":
-                rows.append(Row([], kind="gap"))
-            continue
-        line = lines[n - 1]
-        if n in docs:                                   # a docstring: beside its def, or the intro
-            end, owner, doc = docs[n]
-            skip_until = end
-            blocks = docstring_blocks(doc)
-            if owner is None:
-                rows.append(Row([], [("doc", blocks)], kind="intro"))
-            elif rows and rows[-1].kind == "def":
-                rows[-1].notes.append(("doc", blocks))
-            continue
-        if not line.strip():
-            if rows and rows[-1].kind == "code":
-                rows.append(Row([], kind="blank"))       # the next code line starts a new row
-            continue
-        comment, alone = comments.get(n, (None, False))
-        if comment is not None and alone:
-            m = OVERRIDE.match(comment)
-            if m:
-                override = validate(m[1].strip())
-            elif BANNER.match(comment) and comment.startswith("--"):
-                pending.append(("heading", BANNER.match(comment)[1]))
-            elif pending and pending[-1][0] == "prose":
-                pending[-1] = ("prose", pending[-1][1] + " " + comment)
-            else:
-                pending.append(("prose", comment))
-            continue
-        code = line if comment is None else line[:_comment_start(line, comment)].rstrip()
-        notes = [(k, to_segments(v, full=False)) if k == "prose" else (k, v) for k, v in pending]
-        pending = []
-        if re.match(r"\s*(async\s+def|def|class|@)\b", line):
-            decorated = rows and rows[-1].kind == "def" and rows[-1].lines[-1][1].lstrip().startswith("@")
-            row = rows[-1] if decorated else Row([], kind="def")
-            row.lines.append((n, code))
-            row.notes.extend(notes)
-            if comment is not None:
-                row.notes.append(("eq", to_segments(comment)))
-            if not decorated:
-                rows.append(row)
-            continue
-        if rows and rows[-1].kind == "def" and _open_brackets(rows[-1].lines):   # a signature's next line
-            rows[-1].lines.append((n, code))
-            continue
-        if comment is not None or override is not None:
-            row = Row([(n, code)], notes, kind="eq")
-            if override is not None:
-                row.notes.append(("eq", [("math", override)]))
-                override = None
-            if comment is not None:
-                row.notes.append(("eq", to_segments(comment)))
-            rows.append(row)
-        elif rows and rows[-1].kind == "code" and not notes:
-            rows[-1].lines.append((n, code))
-        else:
-            rows.append(Row([(n, code)], notes))
+        try:
+            skip_until, override = _row(n, lines, docs, comments, wanted, rows, pending, skip_until, override)
+        except MathError as err:
+            raise MathError(f"{n}: {err}") from None
     rows = [r for r in rows if r.kind != "blank"]
     rows = [r for i, r in enumerate(rows) if r.kind != "gap" or (0 < i < len(rows) - 1)]
     return SourceFile(path, text, rows, title)
+
+
+def _row(n, lines, docs, comments, wanted, rows, pending, skip_until, override):
+    """Place line n: into a new row, into the last one, or into the notes pending for the next."""
+    if n <= skip_until or n not in wanted:
+        if n not in wanted and rows and rows[-1].kind != "gap":
+            rows.append(Row([], kind="gap"))
+        return skip_until, override
+    line = lines[n - 1]
+    if n in docs:                                   # a docstring: beside its def, or the intro
+        end, owner, doc = docs[n]
+        skip_until = end
+        blocks = docstring_blocks(doc)
+        if owner is None:
+            rows.append(Row([], [("doc", blocks)], kind="intro"))
+        elif rows and rows[-1].kind == "def":
+            rows[-1].notes.append(("doc", blocks))
+        return skip_until, override
+    if not line.strip():
+        if rows and rows[-1].kind == "code":
+            rows.append(Row([], kind="blank"))       # the next code line starts a new row
+        return skip_until, override
+    comment, alone = comments.get(n, (None, False))
+    if comment is not None and alone:
+        m = OVERRIDE.match(comment)
+        if m:
+            override = validate(m[1].strip())
+        elif BANNER.match(comment) and comment.startswith("--"):
+            pending.append(("heading", BANNER.match(comment)[1]))
+        elif pending and pending[-1][0] == "prose":
+            pending[-1] = ("prose", pending[-1][1] + " " + comment)
+        else:
+            pending.append(("prose", comment))
+        return skip_until, override
+    code = line if comment is None else line[:_comment_start(line, comment)].rstrip()
+    notes = [(k, to_segments(v, full=False)) if k == "prose" else (k, v) for k, v in pending]
+    pending.clear()
+    if re.match(r"\s*(async\s+def|def|class|@)\b", line):
+        decorated = rows and rows[-1].kind == "def" and rows[-1].lines[-1][1].lstrip().startswith("@")
+        row = rows[-1] if decorated else Row([], kind="def")
+        row.lines.append((n, code))
+        row.notes.extend(notes)
+        if comment is not None:
+            row.notes.append(("eq", to_segments(comment)))
+        if not decorated:
+            rows.append(row)
+        return skip_until, override
+    if rows and rows[-1].kind == "def" and _open_brackets(rows[-1].lines):   # a signature's next line
+        rows[-1].lines.append((n, code))
+        return skip_until, override
+    if comment is not None or override is not None:
+        row = Row([(n, code)], notes, kind="eq")
+        if override is not None:
+            row.notes.append(("eq", [("math", override)]))
+            override = None
+        if comment is not None:
+            row.notes.append(("eq", to_segments(comment)))
+        rows.append(row)
+    elif rows and rows[-1].kind == "code" and not notes:
+        rows[-1].lines.append((n, code))
+    else:
+        rows.append(Row([(n, code)], notes))
+    return skip_until, override
 
 
 def _comment_start(line, comment):
