@@ -36,6 +36,10 @@ import time
 from pathlib import Path
 
 B, T, E = 64, 200, 64
+# The standing targets, minirnn time / torch time, with ONE BLAS thread per side (the commands' default).
+# Two threads are reported with no target: each NumPy element-wise call runs on one core, and the cells
+# are the plain statement of the math (benchmarks/profile_step.py shows where a step's time goes).
+TARGETS_1_THREAD = {"rnn": 1.0, "gru": 1.1, "lstm": 1.3}
 WORKLOADS = ("fwd+bwd", "train")
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -174,6 +178,14 @@ def machine_info(threads, env):
             "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M")}
 
 
+def verdict(cell, threads, ratio):
+    """'<= 1.3: met' / '<= 1.3: missed' on one thread; 'reported (no target)' on more."""
+    if threads != 1 or cell not in TARGETS_1_THREAD:
+        return "reported (no target)"
+    goal = TARGETS_1_THREAD[cell]
+    return f"<= {goal:g}: {'met' if ratio <= goal else 'missed'}"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="2 rounds, fewer iterations, H=128 only")
@@ -242,7 +254,10 @@ def main():
                     text = (f"{row['minirnn_ms']:11.1f} {row['torch_ms']:9.1f}   {row['ratio']:5.2f} "
                             f"[{row['ratio_min']:.2f}-{row['ratio_max']:.2f}]     {row['cpu_ratio']:5.2f} "
                             f"[{row['cpu_ratio_min']:.2f}-{row['cpu_ratio_max']:.2f}]")
-                print(f"{cell:5} {H:4d} {w:8} {text:<64} {other_mean:4.1f}/{other:.1f}", flush=True)
+                if "ratio" in row:
+                    row["target"] = verdict(cell, args.threads, row["ratio"])
+                print(f"{cell:5} {H:4d} {w:8} {text:<64} {other_mean:4.1f}/{other:.1f}  {row.get('target', '')}",
+                      flush=True)
                 rows.append(row)
     print(f"# {time.time() - t_start:.0f} s", flush=True)
 
@@ -261,16 +276,17 @@ def main():
              "Wall: perf_counter. CPU: the process's CPU time, which other jobs on a shared machine disturb far less.",
              "\"other load\": cores that other processes kept busy while this case ran, mean/max over its "
              "workers (0 = quiet machine).",
-             "", "| cell | H | workload | minirnn ms | torch ms | wall ratio | CPU ratio | other load |",
-             "|---|---:|---|---:|---:|---|---|---:|"]
+             "Target (wall ratio, median): one thread RNN <= 1.0, GRU <= 1.1, LSTM <= 1.3; two threads: reported.",
+             "", "| cell | H | workload | minirnn ms | torch ms | wall ratio | CPU ratio | other load | target |",
+             "|---|---:|---|---:|---:|---|---|---:|---|"]
     for r in rows:
         if "note" in r:
-            lines.append(f"| {r['cell']} | {r['H']} | {r['workload']} | - | - | {r['note']} | | |")
+            lines.append(f"| {r['cell']} | {r['H']} | {r['workload']} | - | - | {r['note']} | | | |")
         else:
             lines.append(f"| {r['cell']} | {r['H']} | {r['workload']} | {r['minirnn_ms']:.1f} | {r['torch_ms']:.1f} "
                          f"| {r['ratio']:.2f} [{r['ratio_min']:.2f}-{r['ratio_max']:.2f}] "
                          f"| {r['cpu_ratio']:.2f} [{r['cpu_ratio_min']:.2f}-{r['cpu_ratio_max']:.2f}] "
-                         f"| {r['other_cores_mean']:.1f}/{r['other_cores_max']:.1f} |")
+                         f"| {r['other_cores_mean']:.1f}/{r['other_cores_max']:.1f} | {r['target']} |")
     out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     print(f"wrote {out.with_suffix('.json')} and {out.with_suffix('.md')}")
 

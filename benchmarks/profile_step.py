@@ -80,9 +80,9 @@ def step_parts(cell, H, rng):
         cell_bwd = call(lstm.lstm_cell_backward, h, c, c, gates, tanh_c)
     else:
         bhn = a(H)
-        _, gates, hWn = gru.gru_cell_forward(xw, hh, bhn, h)
+        _, gates, hn = gru.gru_cell_forward(xw, hh, bhn, h)
         cell_fwd = call(gru.gru_cell_forward, xw, hh, bhn, h)
-        cell_bwd = call(gru.gru_cell_backward, h, h, gates, hWn)
+        cell_bwd = call(gru.gru_cell_backward, h, h, gates, hn)
     return {"product fwd": call(np.matmul, h, Wh), "cell fwd": cell_fwd,       # h_{t-1} @ W_h: (B, H) @ (H, G*H)
             "cell bwd": cell_bwd, "product bwd": call(np.matmul, da, Wh_T)}  # da @ W_h^T: (B, G*H) @ (G*H, H)
 

@@ -18,6 +18,11 @@ Every cell uses the same names: W_x (E, G*H) and W_h (H, G*H), written Wx and Wh
 PyTorch's weight_ih is W_x^T, weight_hh is W_h^T, and its b_ih + b_hh is b.
 Inputs are batch-first: x is (B, T, E). A mask is (B, T) of 0/1 (or bool): 1 for a real
 step, 0 for padding.
+
+Time steps: the math counts them t = 1 .. T, with h_0 the initial state. Python's loops count from
+0, so in `for t in range(T)` the input x[:, t] is the math's x_{t+1}. An array that holds h_0 as
+well (the engine's hs, (T+1, B, H)) is indexed like the math: hs[t] is h_t. An array of the T steps
+alone (x, out, the plain cells' hs (B, T, H)) starts at step 1: hs[:, 0] is h_1.
 """
 from . import backend
 from .backend import set_backend, get_backend, to_device, to_numpy

@@ -9,15 +9,10 @@ Layer code never imports cupy. It asks its inputs which module they belong to,
     x = minirnn.backend.to_numpy(x)      # any backend -> NumPy (for printing, saving, plots)
     loss, n = minirnn.backend.host_floats(loss, n)   # device scalars -> Python floats, one wait
 
-On CuPy, the element-wise part of each cell step runs as one fused CUDA kernel (kernels/*.cu,
-launched by minirnn/fused.py): the cell files mark those functions with @fusable, below.
-MINIRNN_FUSED=0 turns the kernels off (plain CuPy, the same lines as on NumPy); inputs the kernels
-are not built for (float16, mixed float32/float64), or kernels that fail to compile, fall back to
-plain CuPy by themselves.
+This module knows nothing of the CUDA kernels: minirnn/fused.py loads them, gets cupy from
+here (cupy_module), and holds the @fusable switch the cell files use.
 """
-import functools
 import os
-import warnings
 
 import numpy
 
@@ -101,56 +96,6 @@ def host_floats(*scalars):
 def cupy_module():
     """The cupy module (imported and checked on first use). fused.py gets cupy from here."""
     return _load_cupy()
-
-
-def fused_enabled():
-    """False when the environment says MINIRNN_FUSED=0 (read at each call, so it can be toggled)."""
-    return os.environ.get("MINIRNN_FUSED", "1").strip() != "0"
-
-
-FUSED_DTYPES = (numpy.dtype(numpy.float32), numpy.dtype(numpy.float64))   # what kernels/*.cu are built for
-_fused_failed = None  # the reason the kernels could not be compiled in this process, once they failed
-
-
-def _fusable_inputs(args):
-    """True when every array argument (and every array in a tuple of gates) is a CuPy array of one
-    dtype the kernels are built for."""
-    dtype = args[0].dtype
-    arrays = [b for a in args for b in (a if isinstance(a, (tuple, list)) else (a,))]
-    return dtype in FUSED_DTYPES and all(
-        isinstance(a, _cupy.ndarray) and a.dtype == dtype for a in arrays if hasattr(a, "dtype"))
-
-
-def fusable(fn):
-    """Decorator for a cell's element-wise function: NumPy runs fn itself, CuPy runs its fused kernel.
-
-    On NumPy inputs (the first argument decides) fn is called unchanged: the readable reference.
-    On CuPy inputs minirnn.fused.<fn's name> is called instead: the same math in one CUDA kernel,
-    with the same arguments and results. fn runs on CuPy too (plain CuPy, the same lines as on
-    NumPy) when MINIRNN_FUSED=0, when the inputs are not all float32 or all float64 (float16, or
-    a float64 gradient given to a float32 layer), and after the kernels failed to compile: then
-    one warning says so, and the compile is not tried again in this process.
-    fn itself stays reachable as wrapper.__wrapped__.
-    """
-    name = fn.__name__
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        global _fused_failed
-        if type(args[0]) is numpy.ndarray:                 # the CPU path: one type check, then fn
-            return fn(*args, **kwargs)
-        if (_cupy is not None and _fused_failed is None and isinstance(args[0], _cupy.ndarray)
-                and fused_enabled() and _fusable_inputs(args)):
-            from . import fused                            # imported on first GPU use only
-            try:
-                return getattr(fused, name)(*args, **kwargs)
-            except fused.KernelCompileError as e:          # no NVRTC, or it rejected the source
-                _fused_failed = str(e)
-                warnings.warn(f"minirnn: {e}; using plain CuPy instead (slower, same results). "
-                              f"Set MINIRNN_FUSED=0 to skip the kernels and this warning.",
-                              RuntimeWarning, stacklevel=2)
-        return fn(*args, **kwargs)
-    return wrapper
 
 
 def device_rng(host_rng, xp):

@@ -7,14 +7,14 @@ kernels/*.cu do all the element-wise math of a step in one launch, one thread pe
 
 Each function here has the same name, arguments and results as the readable NumPy/CuPy function
 in rnn.py, lstm.py or gru.py that it replaces (see the equations there and at the top of each
-.cu file). backend.fusable picks between the two; nothing else calls this module.
+.cu file). @fusable (below) picks between the two: the cell files mark their element-wise functions with it.
 
     rnn_cell_forward(xw, hh) -> h                                   kernels/rnn_cell.cu
     rnn_cell_backward(dh, h) -> da
     lstm_cell_forward(xw, hh, c_prev) -> (h, c, gates, tanh_c)      kernels/lstm_cell.cu
-    lstm_cell_backward(dh, dc, c_prev, gates, tanh_c) -> (da, dc_prev)
-    gru_cell_forward(xw, hh, bhn, h_prev) -> (h, gates, hWn)        kernels/gru_cell.cu
-    gru_cell_backward(dh, h_prev, gates, hWn) -> (dxw, dhh, dh_prev_direct)
+    lstm_cell_backward(dh, dc_next, c_prev, gates, tanh_c) -> (da, dc_prev)
+    gru_cell_forward(xw, hh, bhn, h_prev) -> (h, gates, hn)        kernels/gru_cell.cu
+    gru_cell_backward(dh, h_prev, gates, hn) -> (dxw, dhh, dh_prev_direct)
 
 gates is a tuple of (B, H) blocks, (i, f, g, o) or (r, z, n), as in the cell files. The kernels
 write them side by side into one (B, 4H) or (B, 3H) array; the forward returns its column blocks
@@ -23,7 +23,7 @@ write them side by side into one (B, 4H) or (B, 3H) array; the forward returns i
 How a kernel runs: the .cu text is read from disk, compiled once by NVRTC through
 cupy.RawModule, and cached; each call allocates its outputs and launches ceil(B*H / 256) blocks
 of 256 threads (none for an empty batch, B*H = 0). A compile that fails (no NVRTC, a rejected
-source) raises KernelCompileError, on which backend.fusable falls back to plain CuPy, once.
+source) raises KernelCompileError, on which @fusable falls back to plain CuPy, once.
 
 Numerics: CuPy adds -ftz=true to every NVRTC compile, and NVRTC contracts a*b + c into one fused
 multiply-add by default. So float32 results are not bit-equal to NumPy's: subnormals (|x| < 1.2e-38)
@@ -32,6 +32,8 @@ flush to zero and an FMA rounds once where NumPy rounds twice. They agree to flo
 editable install) and inside the package as minirnn/kernels/ (an installed wheel).
 """
 import functools
+import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -61,6 +63,56 @@ def kernel_source(filename):
 
 class KernelCompileError(RuntimeError):
     """The CUDA sources could not be compiled here (NVRTC missing, or it rejected them)."""
+
+
+def fused_enabled():
+    """False when the environment says MINIRNN_FUSED=0 (read at each call, so it can be toggled)."""
+    return os.environ.get("MINIRNN_FUSED", "1").strip() != "0"
+
+
+FUSED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))   # what kernels/*.cu are built for
+_fused_failed = None  # the reason the kernels could not be compiled in this process, once they failed
+
+
+def _fusable_inputs(args):
+    """True when every array argument (and every array in a tuple of gates) is a CuPy array of one
+    dtype the kernels are built for."""
+    dtype = args[0].dtype
+    arrays = [b for a in args for b in (a if isinstance(a, (tuple, list)) else (a,))]
+    return dtype in FUSED_DTYPES and all(
+        isinstance(a, backend._cupy.ndarray) and a.dtype == dtype for a in arrays if hasattr(a, "dtype"))
+
+
+def fusable(fn):
+    """Decorator for a cell's element-wise function: NumPy runs fn itself, CuPy runs its fused kernel.
+
+    On NumPy inputs (the first argument decides) fn is called unchanged: the readable reference.
+    On CuPy inputs the function of the same name below is called instead: the same math in one CUDA kernel,
+    with the same arguments and results. fn runs on CuPy too (plain CuPy, the same lines as on
+    NumPy) when MINIRNN_FUSED=0, when the inputs are not all float32 or all float64 (float16, or
+    a float64 gradient given to a float32 layer), and after the kernels failed to compile: then
+    one warning says so, and the compile is not tried again in this process.
+    fn itself stays reachable as wrapper.__wrapped__.
+    """
+    name = fn.__name__
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        global _fused_failed
+        if type(args[0]) is np.ndarray:                 # the CPU path: one type check, then fn
+            return fn(*args, **kwargs)
+        cupy = backend._cupy                               # None until the CuPy backend was asked for
+        if (cupy is not None and _fused_failed is None and isinstance(args[0], cupy.ndarray)
+                and fused_enabled() and _fusable_inputs(args)):
+            try:
+                return globals()[name](*args, **kwargs)    # this module's kernel wrapper of that name
+            except KernelCompileError as e:                # no NVRTC, or it rejected the source
+                _fused_failed = str(e)
+                warnings.warn(f"minirnn: {e}; using plain CuPy instead (slower, same results). "
+                              f"Set MINIRNN_FUSED=0 to skip the kernels and this warning.",
+                              RuntimeWarning, stacklevel=2)
+        return fn(*args, **kwargs)
+    return wrapper
 
 
 @functools.lru_cache(maxsize=None)
@@ -190,48 +242,48 @@ def lstm_cell_forward(xw, hh, c_prev):
     return h, c, _blocks(gates, 4), tanh_c
 
 
-def lstm_cell_backward(dh, dc, c_prev, gates, tanh_c):
-    """dh, dc, c_prev: (B, H), gates (i, f, g, o) (B, H) each, tanh_c: (B, H) -> da (B, 4H), dc_prev (B, H)."""
+def lstm_cell_backward(dh, dc_next, c_prev, gates, tanh_c):
+    """dh, dc_next, c_prev: (B, H), gates (i, f, g, o) (B, H) each, tanh_c: (B, H) -> da (B, 4H), dc_prev (B, H)."""
     where = "fused.lstm_cell_backward"
-    dh, dc, c_prev, tanh_c = _inputs(where, dh, dc, c_prev, tanh_c)
+    dh, dc_next, c_prev, tanh_c = _inputs(where, dh, dc_next, c_prev, tanh_c)
     B, H = dh.shape
-    for name, a in (("dc", dc), ("c_prev", c_prev), ("tanh_c", tanh_c)):
+    for name, a in (("dc_next", dc_next), ("c_prev", c_prev), ("tanh_c", tanh_c)):
         _check_shape(where, name, a, (B, H))
     gates = _joined(where, gates, B, H)
     _check(where, dh, gates)                                           # one dtype for all
     da = _empty((B, 4 * H), dh.dtype)
     dc_prev = _empty((B, H), dh.dtype)
-    _launch("lstm_cell.cu", "lstm_cell_backward", B, H, dh, dc, c_prev, gates, tanh_c, da, dc_prev)
+    _launch("lstm_cell.cu", "lstm_cell_backward", B, H, dh, dc_next, c_prev, gates, tanh_c, da, dc_prev)
     return da, dc_prev
 
 
 # -- GRU (blocks r, z, n) ------------------------------------------------------------------------
 
 def gru_cell_forward(xw, hh, bhn, h_prev):
-    """xw, hh: (B, 3H), bhn: (H,), h_prev: (B, H) -> h (B, H), gates (r, z, n) (B, H) each, hWn (B, H)."""
+    """xw, hh: (B, 3H), bhn: (H,), h_prev: (B, H) -> h (B, H), gates (r, z, n) (B, H) each, hn (B, H)."""
     where = "fused.gru_cell_forward"
     xw, hh, bhn, h_prev = _inputs(where, xw, hh, bhn, h_prev)
     B, H = h_prev.shape
     _check_shape(where, "xw", xw, (B, 3 * H))
     _check_shape(where, "hh", hh, (B, 3 * H))
     _check_shape(where, "bhn", bhn, (H,))
-    h, hWn = (_empty((B, H), xw.dtype) for _ in range(2))
+    h, hn = (_empty((B, H), xw.dtype) for _ in range(2))
     gates = _empty((B, 3 * H), xw.dtype)
-    _launch("gru_cell.cu", "gru_cell_forward", B, H, xw, hh, bhn, h_prev, h, gates, hWn)
-    return h, _blocks(gates, 3), hWn
+    _launch("gru_cell.cu", "gru_cell_forward", B, H, xw, hh, bhn, h_prev, h, gates, hn)
+    return h, _blocks(gates, 3), hn
 
 
-def gru_cell_backward(dh, h_prev, gates, hWn):
-    """dh, h_prev: (B, H), gates (r, z, n) (B, H) each, hWn = h_{t-1} W_hn + b_hn (B, H)
+def gru_cell_backward(dh, h_prev, gates, hn):
+    """dh, h_prev: (B, H), gates (r, z, n) (B, H) each, hn = h_{t-1} W_hn + b_hn (B, H)
     -> dxw (B, 3H), dhh (B, 3H), dh_prev_direct (B, H)."""
     where = "fused.gru_cell_backward"
-    dh, h_prev, hWn = _inputs(where, dh, h_prev, hWn)
+    dh, h_prev, hn = _inputs(where, dh, h_prev, hn)
     B, H = dh.shape
     _check_shape(where, "h_prev", h_prev, (B, H))
-    _check_shape(where, "hWn", hWn, (B, H))
+    _check_shape(where, "hn", hn, (B, H))
     gates = _joined(where, gates, B, H)
     _check(where, dh, gates)                                           # one dtype for all
     dxw, dhh = (_empty((B, 3 * H), dh.dtype) for _ in range(2))
     dh_prev_direct = _empty((B, H), dh.dtype)
-    _launch("gru_cell.cu", "gru_cell_backward", B, H, dh, h_prev, gates, hWn, dxw, dhh, dh_prev_direct)
+    _launch("gru_cell.cu", "gru_cell_backward", B, H, dh, h_prev, gates, hn, dxw, dhh, dh_prev_direct)
     return dxw, dhh, dh_prev_direct

@@ -11,22 +11,34 @@ gate multiplies h_{t-1} W_hn + b_hn, bias included, so b_hn cannot merge into b_
 terms b_r = b_ir + b_hr, b_z = b_iz + b_hz, b_xn = b_in and b_hn = b_hn; weight_ih is W_x^T and
 weight_hh is W_h^T. In code W_x is Wx, W_h is Wh and b_hn is bhn.
 
+The code names the parts: xw = x_t W_x + b and hh = h_{t-1} W_h (B, 3H), blocks r, z, n, and
+hn = h_{t-1} W_hn + b_hn (B, H), the part of n's input that the reset gate scales. The gates'
+inputs before their nonlinearities are
+
+    a_r = xw_r + hh_r        a_z = xw_z + hh_z        a_n = xw_n + r_t hn
+
 With a mask m_t (B, 1) of 0/1, a padding step carries the state through and outputs zeros:
 
     h_t = m_t h_t + (1 - m_t) h_{t-1},   out_t = m_t h_t
 
-Read it top to bottom: gru_cell_forward/backward are the element-wise math (on a GPU each is one
-fused kernel, kernels/gru_cell.cu); gru_step_forward/backward add the recurrent product and the
-mask; gru_forward/backward loop over time. How the loops stay fast without changing the math:
-recurrent.py's docstring.
+Read minirnn/plain/gru.py first: the same math in its textbook form. This file computes the same
+numbers faster (demos/plain_to_fast.py makes each change to the LSTM one at a time). Read it top to
+bottom: gru_cell_forward/backward are the element-wise math (on a GPU each is one fused kernel,
+kernels/gru_cell.cu); gru_step_forward/backward add the recurrent product and the mask;
+gru_forward/backward loop over time.
 """
 from collections import namedtuple
 
 from .activations import sigmoid, sigmoid_backward, tanh, tanh_backward
-from .backend import array_module, fusable
+from .backend import array_module
+from .fused import fusable
 
-# What one step keeps for its backward, and what the whole sequence keeps.
-StepCache = namedtuple("StepCache", "h_prev gates hWn Wh_T m")
+# What one step keeps for its backward: h_prev (B, H) = h_{t-1};  gates (r, z, n), three (B, H);
+# hn (B, H) = h_{t-1} W_hn + b_hn;  Wh_T (3H, H) = W_h^T;  m (B, 1) this step's mask, or None.
+StepCache = namedtuple("StepCache", "h_prev gates hn Wh_T m")
+# What the whole sequence keeps: x (T*B, E) every x_t, time-major (row t*B + b is step t of sequence b);
+# hs (T+1, B, H) with hs[t] = h_t, hs[0] = h_0;  ms (T, B, 1) the masks, or T Nones;  Wx (E, 3H);
+# steps the T StepCaches.
 SequenceCache = namedtuple("SequenceCache", "x hs ms Wx steps")
 
 
@@ -41,23 +53,23 @@ def gru_cell_forward(xw, hh, bhn, h_prev):
     """The element-wise part of one step (no matrix product, no mask).
 
     xw: (B, 3H)  x_t W_x + b;   hh: (B, 3H)  h_{t-1} W_h (no bias);   bhn: (H,)  b_hn;   h_prev: (B, H)
-    Returns h (B, H), gates = (r, z, n) (three (B, H) arrays) and hWn (B, H) = h_{t-1} W_hn + b_hn.
+    Returns h (B, H), gates = (r, z, n) (three (B, H) arrays) and hn (B, H) = h_{t-1} W_hn + b_hn.
     """
     xw_r, xw_z, xw_n = gate_blocks(xw)
     hh_r, hh_z, hh_n = gate_blocks(hh)
     r = sigmoid(xw_r + hh_r)                        # r_t = sigmoid(x_t W_xr + b_r + h_{t-1} W_hr)
     z = sigmoid(xw_z + hh_z)                        # z_t = sigmoid(x_t W_xz + b_z + h_{t-1} W_hz)
-    hWn = hh_n + bhn                                # h_{t-1} W_hn + b_hn
-    n = tanh(xw_n + r * hWn)                        # n_t = tanh(x_t W_xn + b_xn + r_t (h_{t-1} W_hn + b_hn))
+    hn = hh_n + bhn                                 # hn = h_{t-1} W_hn + b_hn
+    n = tanh(xw_n + r * hn)                         # n_t = tanh(x_t W_xn + b_xn + r_t (h_{t-1} W_hn + b_hn))
     h = (1 - z) * n + z * h_prev                    # h_t = (1 - z_t) n_t + z_t h_{t-1}
-    return h, (r, z, n), hWn
+    return h, (r, z, n), hn
 
 
 @fusable                                    # on CuPy: one fused CUDA kernel (kernels/gru_cell.cu)
-def gru_cell_backward(dh, h_prev, gates, hWn):
+def gru_cell_backward(dh, h_prev, gates, hn):
     """Backward of gru_cell_forward, line by line in reverse.
 
-    dh: (B, H) dL/dh_t;   h_prev, hWn: (B, H);   gates: (r, z, n), three (B, H) arrays
+    dh: (B, H) dL/dh_t;   h_prev, hn: (B, H);   gates: (r, z, n), three (B, H) arrays
     Returns dxw (B, 3H) = dL/d(x_t W_x + b), dhh (B, 3H) = dL/d(h_{t-1} W_h), whose n block is also
     dL/db_hn, and dh_prev_direct (B, H) = dh z_t, the part of dL/dh_{t-1} that skips W_h.
     """
@@ -65,14 +77,16 @@ def gru_cell_backward(dh, h_prev, gates, hWn):
     r, z, n = gates
     dn = dh * (1 - z)                               # backprop through h = (1 - z) n + z h_prev, to n
     dz = dh * (h_prev - n)                          # ... to z
-    dh_prev_direct = dh * z                         # ... and to h_prev
+    # ... and to h_prev, straight: the GRU's counterpart of the LSTM's cell path. This share of
+    # dL/dh_{t-1} meets no W_h and no squashing, so while z stays near 1 the gradient survives many steps.
+    dh_prev_direct = dh * z
     da_n = tanh_backward(dn, n)                     # backprop through n = tanh(a_n): dn (1 - n^2)
-    dr = da_n * hWn                                 # backprop through r (h_{t-1} W_hn + b_hn), to r
-    dhWn = da_n * r                                 # ... and to h_{t-1} W_hn + b_hn
+    dr = da_n * hn                                  # backprop through r hn, to r
+    dhn = da_n * r                                  # ... and to hn = h_{t-1} W_hn + b_hn
     da_r = sigmoid_backward(dr, r)                  # backprop through r = sigmoid(a_r): dr r (1 - r)
     da_z = sigmoid_backward(dz, z)                  # backprop through z = sigmoid(a_z): dz z (1 - z)
     dxw = xp.concatenate([da_r, da_z, da_n], axis=1)    # a_r, a_z, a_n each hold x_t W_x + b once: (B, 3H)
-    dhh = xp.concatenate([da_r, da_z, dhWn], axis=1)    # a_r, a_z hold h_{t-1} W_h; a_n only through r: (B, 3H)
+    dhh = xp.concatenate([da_r, da_z, dhn], axis=1)     # a_r, a_z hold h_{t-1} W_h; a_n only through r: (B, 3H)
     return dxw, dhh, dh_prev_direct
 
 
@@ -87,10 +101,10 @@ def gru_step_forward(xw, h_prev, Wh, bhn, m=None, Wh_T=None):
     Returns h (B, H) and the StepCache the backward step needs.
     """
     hh = h_prev @ Wh                                # h_{t-1} W_h: (B, H) @ (H, 3H) -> (B, 3H)
-    h, gates, hWn = gru_cell_forward(xw, hh, bhn, h_prev)
+    h, gates, hn = gru_cell_forward(xw, hh, bhn, h_prev)
     if m is not None:
         h = m * h + (1 - m) * h_prev                # h_t = m_t h_t + (1 - m_t) h_{t-1}: padding keeps h_{t-1}
-    return h, StepCache(h_prev, gates, hWn, Wh.T if Wh_T is None else Wh_T, m)
+    return h, StepCache(h_prev, gates, hn, Wh.T if Wh_T is None else Wh_T, m)
 
 
 def gru_step_backward(dh, cache):
@@ -103,10 +117,10 @@ def gru_step_backward(dh, cache):
     if m is not None:
         dh_skip = (1 - m) * dh                      # backprop through the mask: padding passes dh to h_{t-1} ...
         dh = m * dh                                 # ... real steps pass it to the cell
-    dxw, dhh, dh_prev = gru_cell_backward(dh, cache.h_prev, cache.gates, cache.hWn)
-    dh_prev += dhh @ cache.Wh_T                     # backprop through h_{t-1} W_h: (B, 3H) @ (3H, H) -> (B, H)
+    dxw, dhh, dh_prev_direct = gru_cell_backward(dh, cache.h_prev, cache.gates, cache.hn)
+    dh_prev = dh_prev_direct + dhh @ cache.Wh_T     # straight, and through h_{t-1} W_h: (B, 3H) @ (3H, H) -> (B, H)
     if m is not None:
-        dh_prev += dh_skip
+        dh_prev += dh_skip                          # ... plus what a padding step passed straight back
     return dxw, dhh, dh_prev
 
 
@@ -125,14 +139,14 @@ def gru_forward(x, h0, Wx, Wh, b, bhn, mask=None):
     x = xp.ascontiguousarray(x.transpose(1, 0, 2)).reshape(T * B, E)   # every x_t, time-major: (T*B, E)
     xw = (x @ Wx + b).reshape(T, B, 3 * H)                     # x_t W_x + b for every t: (T*B, E) @ (E, 3H) -> (T, B, 3H)
     ms = [None] * T if mask is None else mask.T[:, :, None]    # m_t for every t: (T, B, 1)
-    hs = [h0]                                                  # hs[t + 1] = h_t, hs[0] = h_0
+    hs = [h0]                                                  # h_0, then h_1 .. h_T as the loop makes them
     Wh_T = xp.ascontiguousarray(Wh.T)                          # W_h^T once, for every backward step
     steps = []
     for t in range(T):
-        h, step = gru_step_forward(xw[t], hs[t], Wh, bhn, ms[t], Wh_T)
+        h, step = gru_step_forward(xw[t], hs[-1], Wh, bhn, ms[t], Wh_T)
         hs.append(h)
         steps.append(step)
-    hs = xp.stack(hs)                                          # (T + 1, B, H): one copy, after the loop
+    hs = xp.stack(hs)                                          # (T + 1, B, H), hs[t] = h_t: one copy, after the loop
     out = hs[1:] if mask is None else hs[1:] * ms              # out_t = m_t h_t: (T, B, H)
     return out.transpose(1, 0, 2), hs[T], SequenceCache(x, hs, ms, Wx, steps)
 

@@ -1,10 +1,10 @@
 """The LSTM cell, forward and backward: one step, then a whole sequence.
 
-    a_t = x_t W_x + h_{t-1} W_h + b              (B, 4H)  four gate blocks, in PyTorch's order i, f, g, o
-    i_t = sigmoid(a_t[i])                        input gate        (B, H)
-    f_t = sigmoid(a_t[f])                        forget gate       (B, H)
-    g_t = tanh(a_t[g])                           candidate cell    (B, H)
-    o_t = sigmoid(a_t[o])                        output gate       (B, H)
+    a_t = x_t W_x + h_{t-1} W_h + b              (B, 4H)  four gate blocks a_i, a_f, a_g, a_o (PyTorch's order)
+    i_t = sigmoid(a_i)                           input gate        (B, H)
+    f_t = sigmoid(a_f)                           forget gate       (B, H)
+    g_t = tanh(a_g)                              candidate cell    (B, H)
+    o_t = sigmoid(a_o)                           output gate       (B, H)
     c_t = f_t c_{t-1} + i_t g_t                  cell state        (B, H)
     h_t = o_t tanh(c_t)                          hidden state      (B, H)
 
@@ -17,18 +17,24 @@ In code W_x is Wx and W_h is Wh. PyTorch's weight_ih is W_x^T and weight_hh is W
 biases b_ih + b_hh always appear as a sum, so here they are one b. CS231n's assignment orders the
 gates i, f, o, g; the math is the same.
 
-Read it top to bottom: lstm_cell_forward/backward are the element-wise math (on a GPU each is one
-fused kernel, kernels/lstm_cell.cu); lstm_step_forward/backward add the recurrent product and the
-mask; lstm_forward/backward loop over time. How the loops stay fast without changing the math:
-recurrent.py's docstring.
+Read minirnn/plain/lstm.py first: the same math in its textbook form. This file computes the same
+numbers faster (demos/plain_to_fast.py makes each change one at a time). Read it top to bottom:
+lstm_cell_forward/backward are the element-wise math (on a GPU each is one fused kernel,
+kernels/lstm_cell.cu); lstm_step_forward/backward add the recurrent product and the mask;
+lstm_forward/backward loop over time.
 """
 from collections import namedtuple
 
 from .activations import sigmoid, sigmoid_backward, tanh, tanh_backward
-from .backend import array_module, fusable
+from .backend import array_module
+from .fused import fusable
 
-# What one step keeps for its backward, and what the whole sequence keeps.
+# What one step keeps for its backward: c_prev (B, H) = c_{t-1};  gates (i, f, g, o), four (B, H);
+# tanh_c (B, H) = tanh(c_t);  Wh_T (4H, H) = W_h^T;  m (B, 1) this step's mask, or None.
 StepCache = namedtuple("StepCache", "c_prev gates tanh_c Wh_T m")
+# What the whole sequence keeps: x (T*B, E) every x_t, time-major (row t*B + b is step t of sequence b);
+# hs (T+1, B, H) with hs[t] = h_t, hs[0] = h_0;  ms (T, B, 1) the masks, or T Nones;  Wx (E, 4H);
+# steps the T StepCaches.
 SequenceCache = namedtuple("SequenceCache", "x hs ms Wx steps")
 
 
@@ -48,10 +54,10 @@ def lstm_cell_forward(xw, hh, c_prev):
     """
     a = xw + hh                                     # a_t = x_t W_x + b + h_{t-1} W_h: (B, 4H)
     a_i, a_f, a_g, a_o = gate_blocks(a)
-    i = sigmoid(a_i)                                # i_t = sigmoid(a_t[i])
-    f = sigmoid(a_f)                                # f_t = sigmoid(a_t[f])
-    g = tanh(a_g)                                   # g_t = tanh(a_t[g])
-    o = sigmoid(a_o)                                # o_t = sigmoid(a_t[o])
+    i = sigmoid(a_i)                                # i_t = sigmoid(a_i)
+    f = sigmoid(a_f)                                # f_t = sigmoid(a_f)
+    g = tanh(a_g)                                   # g_t = tanh(a_g)
+    o = sigmoid(a_o)                                # o_t = sigmoid(a_o)
     c = f * c_prev + i * g                          # c_t = f_t c_{t-1} + i_t g_t
     tanh_c = tanh(c)
     h = o * tanh_c                                  # h_t = o_t tanh(c_t)
@@ -59,20 +65,22 @@ def lstm_cell_forward(xw, hh, c_prev):
 
 
 @fusable                                    # on CuPy: one fused CUDA kernel (kernels/lstm_cell.cu)
-def lstm_cell_backward(dh, dc, c_prev, gates, tanh_c):
+def lstm_cell_backward(dh, dc_next, c_prev, gates, tanh_c):
     """Backward of lstm_cell_forward, line by line in reverse.
 
-    dh, dc: (B, H)  dL/dh_t and dL/dc_t (from step t+1);   c_prev, tanh_c: (B, H)
+    dh: (B, H) dL/dh_t;   dc_next: (B, H) what step t+1 sent back to c_t;   c_prev, tanh_c: (B, H)
     gates: (i, f, g, o), four (B, H) arrays, as lstm_cell_forward returned them
     Returns da (B, 4H) = dL/da_t (the gates before their nonlinearities) and dc_prev (B, H) = dL/dc_{t-1}.
     """
     xp = array_module(dh)
     i, f, g, o = gates
     do = dh * tanh_c                                # backprop through h = o tanh(c), to o
-    dc = dc + tanh_backward(dh * o, tanh_c)         # ... and to c: dh o (1 - tanh(c)^2), plus what step t+1 sent
+    dc = dc_next + tanh_backward(dh * o, tanh_c)    # dL/dc_t: through h = o tanh(c), plus what step t+1 sent
     di = dc * g                                     # backprop through c = f c_prev + i g, to i
     df = dc * c_prev                                # ... to f
     dg = dc * i                                     # ... to g
+    # The path that keeps the LSTM's gradient alive: c_{t-1} reaches c_t through one product with f and
+    # nothing else, no W_h and no tanh'. While f stays near 1, dc flows back over many steps undiminished.
     dc_prev = dc * f                                # ... and to c_prev
     da_i = sigmoid_backward(di, i)                  # backprop through i = sigmoid(a_i): di i (1 - i)
     da_f = sigmoid_backward(df, f)                  # backprop through f = sigmoid(a_f): df f (1 - f)
@@ -100,21 +108,21 @@ def lstm_step_forward(xw, h_prev, c_prev, Wh, m=None, Wh_T=None):
     return h, c, StepCache(c_prev, gates, tanh_c, Wh.T if Wh_T is None else Wh_T, m)
 
 
-def lstm_step_backward(dh, dc, cache):
+def lstm_step_backward(dh, dc_next, cache):
     """Backward of one time step.
 
     dh: (B, H)  dL/dh_t (from this step's output and from step t+1)
-    dc: (B, H)  dL/dc_t (from step t+1)
+    dc_next: (B, H)  what step t+1 sent back to c_t
     Returns da (B, 4H) = dL/da_t (also dL/d(x_t W_x + b)), dh_prev (B, H) and dc_prev (B, H).
     """
     m = cache.m
     if m is not None:
-        dh_skip, dc_skip = (1 - m) * dh, (1 - m) * dc   # backprop through the mask: padding passes dh, dc back ...
-        dh, dc = m * dh, m * dc                         # ... real steps pass them to the cell
-    da, dc_prev = lstm_cell_backward(dh, dc, cache.c_prev, cache.gates, cache.tanh_c)
+        dh_skip, dc_skip = (1 - m) * dh, (1 - m) * dc_next   # backprop through the mask: padding passes them back ...
+        dh, dc_next = m * dh, m * dc_next                     # ... real steps pass them to the cell
+    da, dc_prev = lstm_cell_backward(dh, dc_next, cache.c_prev, cache.gates, cache.tanh_c)
     dh_prev = da @ cache.Wh_T                       # backprop through h_{t-1} W_h: (B, 4H) @ (4H, H) -> (B, H)
     if m is not None:
-        dh_prev += dh_skip
+        dh_prev += dh_skip                          # ... plus what a padding step passed straight back
         dc_prev += dc_skip
     return da, dh_prev, dc_prev
 
@@ -134,15 +142,15 @@ def lstm_forward(x, h0, c0, Wx, Wh, b, mask=None):
     x = xp.ascontiguousarray(x.transpose(1, 0, 2)).reshape(T * B, E)   # every x_t, time-major: (T*B, E)
     xw = (x @ Wx + b).reshape(T, B, 4 * H)                     # x_t W_x + b for every t: (T*B, E) @ (E, 4H) -> (T, B, 4H)
     ms = [None] * T if mask is None else mask.T[:, :, None]    # m_t for every t: (T, B, 1)
-    hs = [h0]                                                  # hs[t + 1] = h_t, hs[0] = h_0
+    hs = [h0]                                                  # h_0, then h_1 .. h_T as the loop makes them
     c = c0
     Wh_T = xp.ascontiguousarray(Wh.T)                          # W_h^T once, for every backward step
     steps = []
     for t in range(T):
-        h, c, step = lstm_step_forward(xw[t], hs[t], c, Wh, ms[t], Wh_T)
+        h, c, step = lstm_step_forward(xw[t], hs[-1], c, Wh, ms[t], Wh_T)
         hs.append(h)
         steps.append(step)
-    hs = xp.stack(hs)                                          # (T + 1, B, H): one copy, after the loop
+    hs = xp.stack(hs)                                          # (T + 1, B, H), hs[t] = h_t: one copy, after the loop
     out = hs[1:] if mask is None else hs[1:] * ms              # out_t = m_t h_t: (T, B, H)
     return out.transpose(1, 0, 2), hs[T], c, SequenceCache(x, hs, ms, Wx, steps)
 

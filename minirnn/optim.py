@@ -163,10 +163,8 @@ class Adam(Optimizer):
     def update(self, p, g, m, v):
         xp = array_module(p)
         b1, b2 = self.betas
-        m *= b1
-        m += (1 - b1) * g                                # running mean of gradients
-        v *= b2
-        v += (1 - b2) * (g * g)                          # running mean of squared gradients
+        m[...] = b1 * m + (1 - b1) * g                   # running mean of gradients (m is updated in place)
+        v[...] = b2 * v + (1 - b2) * (g * g)             # running mean of squared gradients
         denom = xp.sqrt(v)
         denom /= math.sqrt(1 - b2 ** self.t)             # bias correction: v starts at 0
         denom += self.eps

@@ -10,11 +10,15 @@ functions once per layer and direction:
 A reversed sequence that was padded at the end is padded at the start, where the mask makes the
 cell carry its initial state through untouched, so each direction's final state is its last real step.
 
-Parameter names follow PyTorch's: "Wx_l0", "Wh_l0", "b_l0" (GRU also "bhn_l0"), and
-"Wx_l0_reverse" ... for the reverse direction. Wx_l is (E_l, G*H) with E_0 = E and E_l = D*H above,
+Parameter names: "Wx_l0", "Wh_l0", "b_l0" (GRU also "bhn_l0"), and "Wx_l0_reverse" ... for the
+reverse direction. Only the suffixes _l0 and _l0_reverse are PyTorch's; the rest maps as
+    Wx_l0 = weight_ih_l0^T      Wh_l0 = weight_hh_l0^T      b_l0 = bias_ih_l0 + bias_hh_l0
+    GRU: b_l0's r and z blocks are that sum, its n block is bias_ih_l0's alone; bhn_l0 is bias_hh_l0's n block
+(minirnn.interop converts both ways). Wx_l is (E_l, G*H) with E_0 = E and E_l = D*H above,
 Wh_l is (H, G*H), where G is 1 (RNN), 4 (LSTM) or 3 (GRU).
 
-How the sequence functions in rnn.py, lstm.py and gru.py stay fast without changing the math:
+How the sequence functions in rnn.py, lstm.py and gru.py differ from the plain cells in
+minirnn/plain/ (same numbers, faster; demos/plain_to_fast.py makes each change one at a time):
 - x_t W_x + b does not depend on h, so *_forward computes it for all T steps in one matrix
   product before the loop; only h_{t-1} W_h has to wait for h_{t-1}.
 - The weights are shared by every step, so *_backward sums their gradients over t with one
@@ -165,11 +169,12 @@ class _Recurrent(Layer):
             d_states_n = (d_h_n,)
         xp = array_module(d_out)
         d_states_0 = [xp.zeros((L * D, B, H), dtype=d_out.dtype) for _ in range(self.num_states)]
+        d_out_l = d_out                                                  # dL/d(layer l's output), from the top
         for l in reversed(range(L)):
-            dx = None
+            dx = None                                                    # dL/d(layer l's input): (B, T, E_l)
             for d in range(D):
                 k = l * D + d
-                d_out_d = d_out[:, :, d * H:(d + 1) * H]                 # this direction's share
+                d_out_d = d_out_l[:, :, d * H:(d + 1) * H]               # this direction's share
                 d_out_d = d_out_d if d == 0 else d_out_d[:, ::-1]
                 d_states_T = tuple(None if s is None else s[k] for s in d_states_n)
                 dx_d, d_states, grads = self._cell_backward(d_out_d, d_states_T, self._caches[k])
@@ -179,9 +184,9 @@ class _Recurrent(Layer):
                     s0[k] = ds
                 for name, g in grads.items():
                     self.grads[name + self._suffix(l, d)][...] = g
-            d_out = dx                                                   # (B, T, E_l): flows to the layer below
+            d_out_l = dx                                                 # layer l's input is layer l-1's output
         self.d_h0 = d_states_0[0] if self.num_states == 1 else tuple(d_states_0)
-        return d_out
+        return dx
 
     def __repr__(self):
         return (f"{type(self).__name__}({self.input_size}, {self.hidden_size}, num_layers={self.num_layers}, "

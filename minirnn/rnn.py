@@ -12,18 +12,24 @@ Shapes: x (B, T, E), W_x (E, H), W_h (H, H), b (H,), h (B, H), out (B, T, H).
 In code W_x is Wx and W_h is Wh. PyTorch's weight_ih is W_x^T, weight_hh is W_h^T, and its two
 biases b_ih + b_hh always appear as a sum, so here they are one b.
 
-Read it top to bottom: rnn_cell_forward/backward are the element-wise math (on a GPU each is one
-fused kernel, kernels/rnn_cell.cu); rnn_step_forward/backward add the recurrent product and the
-mask; rnn_forward/backward loop over time. How the loops stay fast without changing the math:
-recurrent.py's docstring.
+Read minirnn/plain/rnn.py first: the same math in its textbook form. This file computes the same
+numbers faster (demos/plain_to_fast.py makes each change one at a time). Read it top to bottom:
+rnn_cell_forward/backward are the element-wise math (on a GPU each is one fused kernel,
+kernels/rnn_cell.cu); rnn_step_forward/backward add the recurrent product and the mask;
+rnn_forward/backward loop over time.
 """
 from collections import namedtuple
 
 from .activations import relu, relu_backward, tanh, tanh_backward
-from .backend import array_module, fusable
+from .backend import array_module
+from .fused import fusable
 
-# What one step keeps for its backward, and what the whole sequence keeps.
+# What one step keeps for its backward: h_prev, h (B, H) = h_{t-1}, h_t;  Wh_T (H, H) = W_h^T;
+# m (B, 1) this step's mask, or None;  nonlinearity "tanh" or "relu".
 StepCache = namedtuple("StepCache", "h_prev h Wh_T m nonlinearity")
+# What the whole sequence keeps: x (T*B, E) every x_t, time-major (row t*B + b is step t of sequence b);
+# hs (T+1, B, H) with hs[t] = h_t, hs[0] = h_0;  ms (T, B, 1) the masks, or T Nones;  Wx (E, H);
+# steps the T StepCaches.
 SequenceCache = namedtuple("SequenceCache", "x hs ms Wx steps")
 
 
@@ -81,7 +87,7 @@ def rnn_step_backward(dh, cache):
         da = relu_backward(dh, cache.h)            # backprop through relu: dh where h > 0
     dh_prev = da @ cache.Wh_T                      # backprop through h_{t-1} W_h: (B, H) @ (H, H) -> (B, H)
     if m is not None:
-        dh_prev += dh_skip
+        dh_prev += dh_skip                         # ... plus what a padding step passed straight back
     return da, dh_prev
 
 
@@ -100,14 +106,14 @@ def rnn_forward(x, h0, Wx, Wh, b, mask=None, nonlinearity="tanh"):
     x = xp.ascontiguousarray(x.transpose(1, 0, 2)).reshape(T * B, E)   # every x_t, time-major: (T*B, E)
     xw = (x @ Wx + b).reshape(T, B, H)                         # x_t W_x + b for every t: (T*B, E) @ (E, H) -> (T, B, H)
     ms = [None] * T if mask is None else mask.T[:, :, None]    # m_t for every t: (T, B, 1)
-    hs = [h0]                                                  # hs[t + 1] = h_t, hs[0] = h_0
+    hs = [h0]                                                  # h_0, then h_1 .. h_T as the loop makes them
     Wh_T = xp.ascontiguousarray(Wh.T)                          # W_h^T once, for every backward step
     steps = []
     for t in range(T):
-        h, step = rnn_step_forward(xw[t], hs[t], Wh, ms[t], nonlinearity, Wh_T)
+        h, step = rnn_step_forward(xw[t], hs[-1], Wh, ms[t], nonlinearity, Wh_T)
         hs.append(h)
         steps.append(step)
-    hs = xp.stack(hs)                                          # (T + 1, B, H): one copy, after the loop
+    hs = xp.stack(hs)                                          # (T + 1, B, H), hs[t] = h_t: one copy, after the loop
     out = hs[1:] if mask is None else hs[1:] * ms              # out_t = m_t h_t: (T, B, H)
     return out.transpose(1, 0, 2), hs[T], SequenceCache(x, hs, ms, Wx, steps)
 

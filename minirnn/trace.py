@@ -42,7 +42,7 @@ def run_steps(layer, x):
     Returns a list of T dicts, one per step t (0-based), with (on the layer's backend):
         "x" (B, E), "xw" (B, G*H) = x_t W_x + b, "h_prev" (B, H), "h" (B, H), "cache",
         and what the cell computed inside the step, read from its cache:
-        LSTM: "c_prev", "c" (B, H) and "i", "f", "g", "o" (B, H) each;  GRU: "r", "z", "n", "hWn" (B, H).
+        LSTM: "c_prev", "c" (B, H) and "i", "f", "g", "o" (B, H) each;  GRU: "r", "z", "n", "hn" (B, H).
     """
     if layer.num_layers != 1 or layer.bidirectional:
         raise ValueError(f"run_steps: needs a one-layer, one-direction layer, got {layer!r}")
@@ -64,7 +64,7 @@ def run_steps(layer, x):
             s["c"] = c
         elif isinstance(layer, GRU):
             h, cache = gru_step_forward(xw, h, p["Wh"], p["bhn"])
-            s["hWn"] = cache.hWn                                   # h_{t-1} W_hn + b_hn
+            s["hn"] = cache.hn                                   # h_{t-1} W_hn + b_hn
             s.update(zip("rzn", cache.gates))                      # cache.gates: (r, z, n), each (B, H)
         else:
             h, cache = rnn_step_forward(xw, h, p["Wh"], None, layer.nonlinearity)
@@ -157,8 +157,8 @@ def _print_forward_step(write, cell, s, t, H, Wh, nonlinearity):
         _line(write, f"h_{t - 1} W_h", "", s["h_prev"] @ Wh)
         _line(write, f"r_{t}", "sigmoid(.. r block ..)  reset", s["r"])
         _line(write, f"z_{t}", "sigmoid(.. z block ..)  update", s["z"])
-        _line(write, f"hW_n,{t}", f"h_{t - 1} W_hn + b_hn", s["hWn"])
-        _line(write, f"n_{t}", f"tanh(x W_xn + b_xn + r_{t} hW_n,{t})", s["n"])
+        _line(write, f"hn,{t}", f"h_{t - 1} W_hn + b_hn", s["hn"])
+        _line(write, f"n_{t}", f"tanh(x W_xn + b_xn + r_{t} hn,{t})", s["n"])
         _line(write, f"h_{t}", f"(1 - z_{t}) n_{t} + z_{t} h_{t - 1}", s["h"])
 
 
@@ -179,7 +179,7 @@ def _print_backward_step(write, cell, s, t, H, last):
     else:
         for k, (name, why) in enumerate((("r", "reset"), ("z", "update"), ("n", "candidate"))):
             _line(write, f"dL/da_{name},{t}", f"{why}, before its nonlinearity", s["dxw"][:, k * H:(k + 1) * H])
-        _line(write, f"dL/dhW_n,{t}", f"dL/da_n,{t} r_{t}", s["dhh"][:, 2 * H:])
+        _line(write, f"dL/dhn,{t}", f"dL/da_n,{t} r_{t}", s["dhh"][:, 2 * H:])
         _line(write, f"dL/dh_{t - 1} via step {t}", f"dL/dh_{t} z_{t} + [da_r, da_z, dhW_n] W_h^T", s["dh_prev"])
     da = f"dL/da_{t}" if cell != "gru" else f"dL/d(x W_x + b)_{t}"
     write(f"  weight gradients summed over steps {t}..T:")
@@ -188,7 +188,7 @@ def _print_backward_step(write, cell, s, t, H, last):
           s["acc"]["Wh"])
     _line(write, "  db", f"db + sum_b {da}", s["acc"]["b"])
     if cell == "gru":
-        _line(write, "  db_hn", f"db_hn + sum_b dL/dhW_n,{t}", s["acc"]["bhn"])
+        _line(write, "  db_hn", f"db_hn + sum_b dL/dhn,{t}", s["acc"]["bhn"])
 
 
 def trace(cell="rnn", steps=3, hidden=2, input_size=2, batch=1, seed=0, write=print):

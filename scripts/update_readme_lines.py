@@ -2,8 +2,9 @@
 
     python scripts/update_readme_lines.py        # rewrites README.md in place, prints what changed
 
-Each table row gives an equation, the line of code that computes it (in backticks) and
-`path.py:line`. This finds the one line of that file holding the code and fixes the number.
+Each table row gives an equation and the lines that compute it, in the plain cell and in the engine,
+each in backticks with its `path.py:line`. This finds the one line of that file holding the code
+and fixes the number.
 tests/test_readme.py fails when a number is stale.
 """
 import sys
@@ -18,8 +19,7 @@ def main():
     out, problems = [], []
     for line in readme.read_text().splitlines():
         row = parse_row(line)
-        if row:
-            code, path, old = row
+        for code, path, old in (row[1] if row else []):
             hits = [i + 1 for i, l in enumerate((ROOT / path).read_text().splitlines()) if code in code_part(l)]
             if len(hits) != 1:
                 problems.append(f"{path}: `{code}` is on {len(hits)} lines {hits[:5]}, not exactly one")

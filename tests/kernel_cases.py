@@ -16,7 +16,7 @@ CONTRACT = {
     "rnn_cell_backward": ("rnn_cell.cu", (1,)),                 # da
     "lstm_cell_forward": ("lstm_cell.cu", (1, 1, 4, 1)),        # h, c, gates (i, f, g, o), tanh_c
     "lstm_cell_backward": ("lstm_cell.cu", (4, 1)),             # da, dc_prev
-    "gru_cell_forward": ("gru_cell.cu", (1, 3, 1)),             # h, gates (r, z, n), hWn
+    "gru_cell_forward": ("gru_cell.cu", (1, 3, 1)),             # h, gates (r, z, n), hn
     "gru_cell_backward": ("gru_cell.cu", (3, 3, 1)),            # dxw, dhh, dh_prev_direct
 }
 FILES = sorted({f for f, _ in CONTRACT.values()})
@@ -63,7 +63,7 @@ def make_inputs(name, B, H, dtype, seed=0):
         return r(B, H), out[0]                                   # dh, h
     if cell == "lstm":
         return r(B, H), r(B, H), fwd[2], out[2], out[3]          # dh, dc, c_prev, gates, tanh_c
-    return r(B, H), fwd[3], out[1], out[2]                       # dh, h_prev, gates, hWn
+    return r(B, H), fwd[3], out[1], out[2]                       # dh, h_prev, gates, hn
 
 
 def kernel_names(filename):
@@ -87,11 +87,11 @@ extern "C" void host_lstm_cell_backward_##T(int B, int H, const T* dh, const T* 
 { for (int i = 0; i < B * H; ++i) lstm_backward_element(i, H, dh, dc, c_prev, gates, tanh_c, da, dc_prev); }""",
     "gru_cell.cu": """
 extern "C" void host_gru_cell_forward_##T(int B, int H, const T* xw, const T* hh, const T* bhn,
-                                          const T* h_prev, T* h, T* gates, T* hWn)
-{ for (int i = 0; i < B * H; ++i) gru_forward_element(i, H, xw, hh, bhn, h_prev, h, gates, hWn); }
+                                          const T* h_prev, T* h, T* gates, T* hn)
+{ for (int i = 0; i < B * H; ++i) gru_forward_element(i, H, xw, hh, bhn, h_prev, h, gates, hn); }
 extern "C" void host_gru_cell_backward_##T(int B, int H, const T* dh, const T* h_prev, const T* gates,
-                                           const T* hWn, T* dxw, T* dhh, T* dh_prev_direct)
-{ for (int i = 0; i < B * H; ++i) gru_backward_element(i, H, dh, h_prev, gates, hWn, dxw, dhh, dh_prev_direct); }""",
+                                           const T* hn, T* dxw, T* dhh, T* dh_prev_direct)
+{ for (int i = 0; i < B * H; ++i) gru_backward_element(i, H, dh, h_prev, gates, hn, dxw, dhh, dh_prev_direct); }""",
 }
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import minirnn
-from minirnn import backend
+from minirnn import backend, fused
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def test_minirnn_fused_env(monkeypatch, value, enabled):
         monkeypatch.delenv("MINIRNN_FUSED", raising=False)
     else:
         monkeypatch.setenv("MINIRNN_FUSED", value)
-    assert backend.fused_enabled() is enabled
+    assert fused.fused_enabled() is enabled
 
 
 @pytest.mark.gpu

@@ -93,7 +93,7 @@ def test_lstm_cell(dtype):
 def test_gru_cell(dtype):
     rng = np.random.default_rng(2)
     xw, hh, bhn, h_prev = arrays(rng, dtype, (B, 3 * H), (B, 3 * H), (H,), (B, H))
-    h, gates, hWn = call_untouched(gru_cell_forward, xw, hh, bhn, h_prev)
+    h, gates, hn = call_untouched(gru_cell_forward, xw, hh, bhn, h_prev)
     X, Hh, bn, hp = f64(xw, hh, bhn, h_prev)
     xr, xz, xn = np.split(X, 3, axis=1)                          # PyTorch's order r, z, n
     hr, hz, hnn = np.split(Hh, 3, axis=1)
@@ -101,13 +101,13 @@ def test_gru_cell(dtype):
     HN = hnn + bn
     n = np.tanh(xn + r * HN)
     check(side_by_side(gates), np.concatenate([r, z, n], axis=1), dtype)
-    check(hWn, HN, dtype)
+    check(hn, HN, dtype)
     check(h, (1 - z) * n + z * hp, dtype)
 
     (dh,) = arrays(rng, dtype, (B, H))
-    dxw, dhh, dh_prev_direct = call_untouched(gru_cell_backward, dh, h_prev, gates, hWn)
+    dxw, dhh, dh_prev_direct = call_untouched(gru_cell_backward, dh, h_prev, gates, hn)
     r, z, n = f64(*gates)
-    dH, HN = f64(dh, hWn)
+    dH, HN = f64(dh, hn)
     dn, dz = dH * (1 - z), dH * (hp - n)
     dan = dn * (1 - n ** 2)
     dr = dan * HN

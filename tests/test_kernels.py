@@ -229,7 +229,7 @@ def test_fusable_on_numpy_calls_the_plain_function(name, monkeypatch):
         return plain(*args)
     spy.__name__ = name
     monkeypatch.setattr(fused, name, lambda *a: pytest.fail("fused kernel called on NumPy input"))
-    wrapped = backend.fusable(spy)
+    wrapped = fused.fusable(spy)
     inputs = make_inputs(name, 4, 6, np.float64)
     got, want = joined(wrapped(*inputs)), joined(plain(*inputs))
     assert len(calls) == 1 and all(a is b for a, b in zip(calls[0], inputs))
@@ -240,7 +240,7 @@ def test_fusable_on_numpy_calls_the_plain_function(name, monkeypatch):
 
 def test_fusable_on_cupy_calls_fused_unless_minirnn_fused_is_0(fake_cupy, monkeypatch):
     plain = reference("lstm_cell_forward")
-    wrapped = backend.fusable(plain)
+    wrapped = fused.fusable(plain)
     inputs = [a.view(FakeCupyArray) for a in make_inputs("lstm_cell_forward", 3, 5, np.float32)]
     monkeypatch.delenv("MINIRNN_FUSED", raising=False)
     wrapped(*inputs)
@@ -292,7 +292,7 @@ def recording_cupy(launches, compiles, fail=False):
 def stand_in(monkeypatch):
     """Install recording_cupy(...) as backend's cupy; returns (install, launches, compiles)."""
     launches, compiles = [], []
-    monkeypatch.setattr(backend, "_fused_failed", None)
+    monkeypatch.setattr(fused, "_fused_failed", None)
     monkeypatch.delenv("MINIRNN_FUSED", raising=False)
 
     def install(fail=False):
@@ -311,7 +311,7 @@ def test_fusable_sends_only_float32_or_float64_alone_to_the_kernels(stand_in, dt
     """float16 or mixed dtypes take the plain path on CuPy (as on NumPy) instead of raising in fused._inputs."""
     install, launches, _ = stand_in
     install()
-    wrapped = backend.fusable(reference("rnn_cell_forward"))
+    wrapped = fused.fusable(reference("rnn_cell_forward"))
     xw, hh = (np.full((2, 3), 0.5, dt).view(FakeCupyArray) for dt in dtypes)
     got = wrapped(xw, hh)
     assert launches == (["rnn_cell_forward_" + ("float" if dtypes[0] == np.float32 else "double")]
@@ -324,8 +324,8 @@ def test_fusable_sends_only_float32_or_float64_alone_to_the_kernels(stand_in, dt
 def test_a_failed_compile_warns_once_names_minirnn_fused_and_falls_back(stand_in):
     install, launches, compiles = stand_in
     install(fail=True)
-    lstm_fwd = backend.fusable(reference("lstm_cell_forward"))
-    rnn_fwd = backend.fusable(reference("rnn_cell_forward"))
+    lstm_fwd = fused.fusable(reference("lstm_cell_forward"))
+    rnn_fwd = fused.fusable(reference("rnn_cell_forward"))
     inputs = [a.view(FakeCupyArray) for a in make_inputs("lstm_cell_forward", 3, 5, np.float32)]
     want = joined(reference("lstm_cell_forward")(*[np.asarray(a) for a in inputs]))
     with pytest.warns(RuntimeWarning) as caught:
@@ -354,10 +354,10 @@ def test_fused_wrappers_launch_nothing_for_an_empty_batch(stand_in):
     assert launches == [] and compiles == []                         # not even compiled
 
 
-def test_fusable_without_cupy_never_imports_the_kernels(monkeypatch):
+def test_fusable_without_cupy_never_calls_the_kernels(monkeypatch):
     monkeypatch.setattr(backend, "_cupy", None)
     monkeypatch.setattr(fused, "rnn_cell_forward", lambda *a: pytest.fail("fused called without CuPy"))
-    wrapped = backend.fusable(reference("rnn_cell_forward"))
+    wrapped = fused.fusable(reference("rnn_cell_forward"))
     x = np.ones((2, 3)).view(FakeCupyArray)                                 # not NumPy, and CuPy is absent
     np.testing.assert_allclose(wrapped(x, x), np.tanh(2.0))
 
@@ -368,9 +368,9 @@ EQUATIONS = {
     "lstm_cell.cu": ["a = xw + hh", "c = f*c_prev + i*g", "tanh_c = tanh(c)", "h = o*tanh_c",
                      "dc_total = dc + dh*o*(1 - tanh_c^2)", "do = dh*tanh_c", "dc_prev = dc_total*f",
                      "da = [di*i(1-i), df*f(1-f), dg*(1-g^2), do*o(1-o)]", "(B, 4H)"],
-    "gru_cell.cu": ["r = sigmoid(xw_r + hh_r)", "z = sigmoid(xw_z + hh_z)", "hWn = hh_n + bhn",
-                    "n = tanh(xw_n + r*hWn)", "h = (1-z)*n + z*h_prev", "dn = dh*(1-z)", "dz = dh*(h_prev - n)",
-                    "dan = dn*(1 - n^2)", "dr = dan*hWn", "dxw = [dr*r(1-r), dz*z(1-z), dan]",
+    "gru_cell.cu": ["r = sigmoid(xw_r + hh_r)", "z = sigmoid(xw_z + hh_z)", "hn = hh_n + bhn",
+                    "n = tanh(xw_n + r*hn)", "h = (1-z)*n + z*h_prev", "dn = dh*(1-z)", "dz = dh*(h_prev - n)",
+                    "dan = dn*(1 - n^2)", "dr = dan*hn", "dxw = [dr*r(1-r), dz*z(1-z), dan]",
                     "dh_prev_direct = dh*z", "(B, 3H)"],
 }
 
