@@ -18,7 +18,7 @@ from html import escape
 from pathlib import Path
 
 from .mathtext import MathError, to_segments
-from .readme import code_part, readme_text, reading_order, table_entries
+from .readme import code_part, readme_text, reading_order, table_places
 
 STATIC = Path(__file__).resolve().parent / "static"
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]       # the folder that holds minirnn/
@@ -42,7 +42,7 @@ def plan(root=PACKAGE_ROOT, readme=None):
     (focus: only the functions the table points at, for files outside the reading order), and the
     README table's Entries."""
     text = readme_text(root) if readme is None else readme
-    entries = table_entries(text)
+    entries = table_places(text)
     order = reading_order(text)
     pages = [(p, False) for p in order if p.startswith("minirnn/") and (Path(root) / p).is_file()]
     for e in entries:

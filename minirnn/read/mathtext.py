@@ -78,8 +78,10 @@ def _kind(chunk):
     if _is_shape(chunk):
         return "shape"
     if chunk[0] in "([" and chunk[-1] in ")]":
-        inner = _chunks(chunk[1:-1])
-        return "math" if inner and all(_strip(c)[1] and _kind(_strip(c)[1]) == "math" for c in inner) else "text"
+        inner = [_strip(c)[1] for c in _chunks(chunk[1:-1])]
+        kinds = [_kind(c) if c else "text" for c in inner]
+        short = [k == "math" or (re.fullmatch(r"[a-z]{1,4}", c) and c not in STOPWORDS) for c, k in zip(inner, kinds)]
+        return "math" if inner and "math" in kinds and all(short) else "text"     # [da_r, da_z, dhn]
     if re.fullmatch(r"[A-Za-z]+(-[A-Za-z]+)+|[A-Za-z]+'s?", chunk):        # time-major, LSTM's
         return "text"
     if re.search(r"[_^=+*/@<>|‖²βσ]|->|\d-|-\d", chunk) or re.fullmatch(r"-|-?\d+(\.\d+)?", chunk):
@@ -105,7 +107,7 @@ def _is_shape(chunk):
 
 def _strip(chunk):
     """-> (lead, core, tail): punctuation around a piece ("W_h:" -> "", "W_h", ":")."""
-    m = re.fullmatch(r"(\.\.\.)?(.*?)([,;:.]*)", chunk)
+    m = re.fullmatch(r"(\.\.\.)?(.*?)((?:'s)?[,;:.]*)", chunk)
     lead, core, tail = m[1] or "", m[2], m[3]
     if core.startswith("(") and not core.endswith(")") and core.count("(") > core.count(")"):
         return lead, core, tail
@@ -123,9 +125,10 @@ def to_segments(text, full=True):
             try:
                 s = to_latex(s)
             except MathError:
-                if full:                       # a line's own equation must be math: fail the build
+                words = [w for w in re.findall(r"(?<![_{\w])[A-Za-z]{3,}(?![\w(])", s) if w not in FUNCTIONS]
+                if full and not words:         # an equation that cannot be read: fail the build
                     raise
-                kind = "code"                  # prose: a name that only looked like math
+                kind = "code"                  # words in brackets, "dL/d(layer l's output)": shown as written
         out.append((kind, s))
     return out
 
@@ -158,7 +161,7 @@ def _split(text, full):
         if merged and merged[-1][0] == kind and kind in ("math", "shape"):
             merged[-1] = (kind, merged[-1][1] + " " + s)
         elif merged and merged[-1][0] == kind == "text":
-            sep = "" if s in ",;:.)" or merged[-1][1].endswith("(") or s == "…" and not merged[-1][1] else " "
+            sep = "" if s in ",;:.)" or s.startswith("'") or merged[-1][1].endswith("(") or s == "…" and not merged[-1][1] else " "
             merged[-1] = (kind, merged[-1][1] + sep + s)
         else:
             merged.append((kind, s))

@@ -48,7 +48,7 @@ def segments_html(segs):
             out.append(escape(s))
     html = ""
     for piece in out:                     # a space between pieces, none before punctuation
-        if html and not piece.startswith((",", ":", ";", ".", ")")) and not html.endswith("("):
+        if html and not piece.startswith((",", ":", ";", ".", ")", "'", "&#x27;")) and not html.endswith("("):
             html += " "
         html += piece
     return html

@@ -2,12 +2,11 @@
 
 A table row names an equation and the line(s) that compute it, each as `code` and `path:line`:
 
-    | equation | the line | where |                                   (one code column)
-    | equation | plain form | where | engine | where |                (two; a cell may be empty)
+    | equation | plain form | where | engine | where |      (either side may be empty)
+    | equation | the line | where |                        (the older one-column form reads too)
 
-parse_row(line) -> [Entry(equation, code, path, line)], one per filled code column ([] for any
-other line). This is the one parser: tests/test_readme.py, scripts/update_readme_lines.py and
-`minirnn read` all use it.
+parse_row(line) -> (equation, [(code, path, line), ...]) or None. This is the one parser:
+tests/test_readme.py, scripts/update_readme_lines.py (through it) and `minirnn read` use it.
 """
 import re
 from collections import namedtuple
@@ -33,21 +32,24 @@ def cells(line):
 
 
 def parse_row(line):
-    """A README line -> its Entries: one per (code, where) pair whose both cells are filled."""
+    """A README line -> (equation, [(code, path, line)] for each side whose two cells are filled),
+    or None for any other line (the header, a section row, a place without backticks)."""
     row = cells(line)
     if len(row) < 3 or len(row) % 2 == 0:
-        return []
-    out = []
+        return None
+    places = []
     for code, where in zip(row[1::2], row[2::2]):
         m = WHERE.fullmatch(where)
         c = re.fullmatch(r"`([^`]+)`", code)
         if m and c:
-            out.append(Entry(row[0], c[1], m["path"], int(m["line"])))
-    return out
+            places.append((c[1], m["path"], int(m["line"])))
+    return (row[0], places) if places else None
 
 
-def table_entries(text):
-    return [e for line in text.splitlines() for e in parse_row(line)]
+def table_places(text):
+    """Every place the README's table names: [Entry(equation, code, path, line)], plain and engine."""
+    rows = [r for r in map(parse_row, text.splitlines()) if r]
+    return [Entry(equation, *place) for equation, places in rows for place in places]
 
 
 def code_part(line):
