@@ -61,10 +61,15 @@ def doc_html(blocks):
             out.append(f"<p>{segments_html(payload)}</p>")
         else:
             items = "".join(f'<div class="eqline"><span class="lhs">{segments_html(eq)}</span>'
-                            + "".join(f' <span class="what">{segments_html(n)}</span>' for n in notes)
+                            + "".join(f' <span class="{_column(n)}">{segments_html(n)}</span>' for n in notes)
                             + "</div>" for eq, notes in payload)
             out.append(f'<div class="eqs">{items}</div>')
     return "".join(out)
+
+
+def _column(segs):
+    """A column of an equation block: another equation ("lhs") or what the first one is ("what")."""
+    return "lhs" if any(k == "math" and "=" in s for k, s in segs) else "what"
 
 
 def note_html(kind, payload):

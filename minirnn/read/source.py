@@ -55,8 +55,18 @@ def docstring_blocks(doc):
         if not line.strip():
             flush()
         elif line.startswith("    "):
+            parts = []
+            for p in re.split(r"\s{2,}", line.strip()):   # columns; "dc_t    = ..." is one equation
+                if parts and re.match(r"[-+=*/@]|\+=", p):
+                    parts[-1] += " " + p
+                elif p.strip():
+                    parts.append(p)
+            parts = [p.strip().rstrip(",") for p in parts]
+            words = re.findall(r"(?<![_\w])[a-z]{3,}(?![\w(_])", parts[0])
+            if len(words) >= 4:                         # an indented sentence, not an equation
+                para.append(line.strip())
+                continue
             flush()
-            parts = [p.strip().rstrip(",") for p in re.split(r"\s{2,}", line.strip()) if p.strip()]
             try:
                 item = [to_segments(parts[0], full=True),
                         [to_segments(p, full="=" in p) for p in parts[1:]]]
