@@ -189,3 +189,13 @@ def test_minirnn_read_prints_the_page_address(tmp_path):
 def test_minirnn_read_bad_input_is_one_line_and_exit_2(args, says):
     r = run_cli(*args)
     assert r.returncode == 2 and says in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_minirnn_read_open_hands_the_address_to_the_browser(tmp_path):
+    marker = tmp_path / "opened.txt"
+    opener = tmp_path / "opener.py"
+    opener.write_text(f"import sys; open({str(marker)!r}, 'w').write(sys.argv[1])\n")
+    env = dict(__import__("os").environ, BROWSER=f"{sys.executable} {opener} %s")
+    r = run_cli("--out", str(tmp_path / "site"), "--open", env=env)
+    assert r.returncode == 0, r.stderr
+    assert marker.read_text() == r.stdout.strip() == (tmp_path / "site" / "index.html").resolve().as_uri()
