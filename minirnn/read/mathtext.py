@@ -62,8 +62,9 @@ SNAKE_WORD = re.compile(r"[A-Za-z]{3,}_[A-Za-z]{3,}[A-Za-z0-9_]*|[A-Za-z0-9]+_[A
 FILE = re.compile(r"^[\w./-]*\w\.(py|cu|md|npz|csv|png|json|txt)$|^[a-z][\w.]{2,}/[\w./]+$")
 
 
-def _kind(chunk):
-    """'math', 'code', 'shape' or 'text' for one piece of a comment (its punctuation already cut off)."""
+def _kind(chunk, names=frozenset()):
+    """'math', 'code', 'shape' or 'text' for one piece of a comment (its punctuation already cut off).
+    names: short variable names of the file the comment is in (dxw, dhh): math, not words."""
     if FILE.match(chunk) or SNAKE_WORD.fullmatch(chunk) or chunk in ("True", "False", "None") \
             or re.match(r"(?:" + SNAKE_WORD.pattern + r")\(|\w+\(\)$", chunk):   # state_dict(), rnn_forward(x)
         return "code"
@@ -79,7 +80,7 @@ def _kind(chunk):
         return "shape"
     if chunk[0] in "([" and chunk[-1] in ")]":
         inner = [_strip(c)[1] for c in _chunks(chunk[1:-1])]
-        kinds = [_kind(c) if c else "text" for c in inner]
+        kinds = [_kind(c, names) if c else "text" for c in inner]
         short = [k == "math" or (re.fullmatch(r"[a-z]{1,4}", c) and c not in STOPWORDS) for c, k in zip(inner, kinds)]
         return "math" if inner and "math" in kinds and all(short) else "text"     # [da_r, da_z, dhn]
     if re.fullmatch(r"[A-Za-z]+(-[A-Za-z]+)+|[A-Za-z]+'s?", chunk):        # time-major, LSTM's
@@ -90,6 +91,8 @@ def _kind(chunk):
         name = re.split(r"[(\[]", chunk.lstrip("-"))[0]
         return "math" if name in FUNCTIONS or len(name) <= 2 else "text"
     if chunk in GREEK or chunk in FUNCTIONS or re.fullmatch(r"[a-z]{1,3}[A-Z][a-z]{0,2}", chunk):   # β1, hWn
+        return "math"
+    if chunk in names and len(chunk) <= 3 and chunk not in STOPWORDS:
         return "math"
     if re.fullmatch(r"[A-Za-z]{1,2}", chunk):
         return "text" if chunk in STOPWORDS else "math"
@@ -114,13 +117,13 @@ def _strip(chunk):
     return lead, core, tail
 
 
-def to_segments(text, full=True):
+def to_segments(text, full=True, names=frozenset()):
     """A comment -> [(kind, str)], kind "text", "code", "shape" or "math" (a LaTeX string).
 
     full=False (prose: docstrings, comment blocks) typesets only pieces that hold a subscript or a
     superscript (x_t, W_h^T); full=True (a line's own comment) also runs of operators and letters."""
     out = []
-    for kind, s in _split(text, full):
+    for kind, s in _split(text, full, names):
         if kind == "math":
             try:
                 s = to_latex(s)
@@ -133,7 +136,7 @@ def to_segments(text, full=True):
     return out
 
 
-def _split(text, full):
+def _split(text, full, names=frozenset()):
     """to_segments, before the math is turned into LaTeX."""
     raw = []                                     # (kind, source text)
     for chunk in _chunks(text):
@@ -141,12 +144,12 @@ def _split(text, full):
         if lead:
             raw.append(("text", "…"))
         if core:
-            kind = _kind(core)
+            kind = _kind(core, names)
             if not full and kind == "math" and (not re.search(r"[_^]", core) or core in FUNCTIONS):
                 kind = "text"
             if kind == "text" and core[0] in "([" and core[-1] in ")]" and len(core) > 2:
                 raw.append(("text", core[0]))            # "(and the batch)": words inside, look again
-                raw.extend(_split(core[1:-1], full))
+                raw.extend(_split(core[1:-1], full, names))
                 raw.append(("text", core[-1]))
             else:
                 raw.append((kind, core))
@@ -320,6 +323,8 @@ class _Parser:
             if sup is not None:
                 latex += "^" + _script(sup)
             return self.postfix(latex, "vector")
+        if base in FUNCTIONS and sub is None and len(base) > 1:         # "backprop through tanh"
+            return self.postfix(FUNCTIONS[base] + ("^" + _script(sup) if sup else ""), "op")
         kind = "scalar" if base in SCALARS or value in SCALARS else "vector"
         if base.startswith(("W", "dW")) or sup == "T":
             kind = "matrix"

@@ -37,7 +37,14 @@ class SourceFile:
     title: str                                    # the docstring's first line
 
 
-def docstring_blocks(doc):
+def short_names(tree):
+    """The variables of a file with names of 3 letters or fewer (dxw, dhh): in its comments they are math."""
+    found = {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
+    found |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return frozenset(x for x in found if len(x) <= 3)
+
+
+def docstring_blocks(doc, names=frozenset()):
     """A docstring -> [("p", segments)] paragraphs and [("eqs", [[segments, note], ...])] blocks of
     indented lines (an equation, then what it is, after two or more spaces)."""
     blocks, para = [], []
@@ -45,7 +52,7 @@ def docstring_blocks(doc):
 
     def flush():
         if para:
-            blocks.append(("p", to_segments(" ".join(para), full=False)))
+            blocks.append(("p", to_segments(" ".join(para), full=False, names=names)))
             para.clear()
 
     def new_item(line):                   # "dh: (B, H) ...", "Returns ...": a list, one per line
@@ -68,8 +75,8 @@ def docstring_blocks(doc):
                 continue
             flush()
             try:
-                item = [to_segments(parts[0], full=True),
-                        [to_segments(p, full="=" in p) for p in parts[1:]]]
+                item = [to_segments(parts[0], full=True, names=names),
+                        [to_segments(p, full="=" in p, names=names) for p in parts[1:]]]
             except MathError:                           # not an equation: an example of code
                 item = [[("code", line.strip())], []]
             if blocks and blocks[-1][0] == "eqs":
@@ -132,6 +139,7 @@ def read_file(path, text, only=None):
     lines = text.splitlines()
     docs = _docstrings(tree)
     comments = _comments(text)
+    names = short_names(tree)
     title = (ast.get_docstring(tree) or path).strip().splitlines()[0]
     wanted = set(range(1, len(lines) + 1)) if only is None else \
         {n for a, b in only for n in range(a, b + 1)}
@@ -139,7 +147,8 @@ def read_file(path, text, only=None):
     skip_until = 0
     for n in range(1, len(lines) + 1):
         try:
-            skip_until, override = _row(n, lines, docs, comments, wanted, rows, pending, skip_until, override)
+            skip_until, override = _row(n, lines, docs, comments, wanted, rows, pending, skip_until, override,
+                                        names)
         except MathError as err:
             raise MathError(f"{n}: {err}") from None
     rows = [r for r in rows if r.kind != "blank"]
@@ -147,7 +156,7 @@ def read_file(path, text, only=None):
     return SourceFile(path, text, rows, title)
 
 
-def _row(n, lines, docs, comments, wanted, rows, pending, skip_until, override):
+def _row(n, lines, docs, comments, wanted, rows, pending, skip_until, override, names):
     """Place line n: into a new row, into the last one, or into the notes pending for the next."""
     if n <= skip_until or n not in wanted:
         if n not in wanted and rows and rows[-1].kind != "gap":
@@ -157,7 +166,7 @@ def _row(n, lines, docs, comments, wanted, rows, pending, skip_until, override):
     if n in docs:                                   # a docstring: beside its def, or the intro
         end, owner, doc = docs[n]
         skip_until = end
-        blocks = docstring_blocks(doc)
+        blocks = docstring_blocks(doc, names)
         if owner is None:
             rows.append(Row([], [("doc", blocks)], kind="intro"))
         elif rows and rows[-1].kind == "def":
@@ -180,7 +189,7 @@ def _row(n, lines, docs, comments, wanted, rows, pending, skip_until, override):
             pending.append(("prose", comment))
         return skip_until, override
     code = line if comment is None else line[:_comment_start(line, comment)].rstrip()
-    notes = [(k, to_segments(v, full=False)) if k == "prose" else (k, v) for k, v in pending]
+    notes = [(k, to_segments(v, full=False, names=names)) if k == "prose" else (k, v) for k, v in pending]
     pending.clear()
     if re.match(r"\s*(async\s+def|def|class|@)\b", line):
         decorated = rows and rows[-1].kind == "def" and rows[-1].lines[-1][1].lstrip().startswith("@")
@@ -188,7 +197,7 @@ def _row(n, lines, docs, comments, wanted, rows, pending, skip_until, override):
         row.lines.append((n, code))
         row.notes.extend(notes)
         if comment is not None:
-            row.notes.append(("eq", to_segments(comment)))
+            row.notes.append(("eq", to_segments(comment, names=names)))
         if not decorated:
             rows.append(row)
         return skip_until, override
@@ -201,7 +210,7 @@ def _row(n, lines, docs, comments, wanted, rows, pending, skip_until, override):
             row.notes.append(("eq", [("math", override)]))
             override = None
         if comment is not None:
-            row.notes.append(("eq", to_segments(comment)))
+            row.notes.append(("eq", to_segments(comment, names=names)))
         rows.append(row)
     elif rows and rows[-1].kind == "code" and not notes:
         rows[-1].lines.append((n, code))
