@@ -203,3 +203,23 @@ def test_minirnn_read_open_hands_the_address_to_the_browser(tmp_path):
     r = run_cli("--out", str(tmp_path / "site"), "--open", env=env)
     assert r.returncode == 0, r.stderr
     assert marker.read_text() == r.stdout.strip() == (tmp_path / "site" / "index.html").resolve().as_uri()
+
+
+def test_without_pygments_minirnn_read_names_the_one_pip_command(tmp_path):
+    code = ("import sys; sys.modules['pygments'] = None; from minirnn.cli import main; "
+            f"sys.exit(main(['read', '--out', {str(tmp_path / 'site')!r}]))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert r.returncode == 1 and r.stderr.strip().endswith("pip install Pygments"), r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "site").exists()
+
+
+def test_a_dollar_dollar_line_sets_the_math_of_the_line_under_it(tmp_path):
+    root = tmp_path / "src"
+    (root / "minirnn").mkdir(parents=True)
+    lines = (ROOT / "minirnn/rnn.py").read_text().splitlines()
+    n = next(i for i, line in enumerate(lines) if "h = tanh(a)" in line)
+    lines.insert(n, "    # $$ h_t = \\tanh\\left(a_t\\right) $$")
+    (root / "minirnn/rnn.py").write_text("\n".join(lines) + "\n")
+    site = build(tmp_path / "out", root=root, readme="Reading order: `minirnn/rnn.py`.\n")
+    tex, code = row_of(page_rows(site.pages["rnn"]), n + 2)
+    assert "h = tanh(a)" in code[n + 2] and r"h_t = \tanh\left(a_t\right)" in tex

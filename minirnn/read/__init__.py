@@ -23,7 +23,7 @@ from .readme import code_part, readme_text, reading_order, table_places
 STATIC = Path(__file__).resolve().parent / "static"
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]       # the folder that holds minirnn/
 Site = namedtuple("Site", "index pages equations")        # equations: {slug: number of math spans}
-NEEDS = 'pip install "minirnn[read]"'                    # what `minirnn read` needs beyond the core
+NEEDS = "pip install Pygments"                         # what `minirnn read` needs beyond the core (the [read] extra)
 
 TRY = {"rnn": "rnn", "lstm": "lstm", "gru": "gru"}
 

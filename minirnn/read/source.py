@@ -100,7 +100,10 @@ def _docstrings(tree):
         body = getattr(node, "body", [])
         if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) \
                 and isinstance(body[0].value.value, str):
-            start = getattr(node, "decorator_list", None) and node.decorator_list[0].lineno or getattr(node, "lineno", None)
+            if isinstance(node, ast.Module):
+                start = None
+            else:
+                start = node.decorator_list[0].lineno if node.decorator_list else node.lineno
             out[body[0].lineno] = (body[0].end_lineno, start, ast.get_docstring(node))
     return out
 
