@@ -2,6 +2,7 @@
 them with add_parsers; the work is done in minirnn.learn).
 
     minirnn gradcheck [--cell rnn|lstm|gru|all] [--layers N] [--bidirectional] [--mask] [--torch]
+    minirnn gradcheck --plain [--cell rnn|lstm|gru|all] [--torch]     the textbook cells of minirnn/plain/
     minirnn exercise rnn|lstm|gru [--out FILE] [--solution] [--force]
     minirnn check FILE [--cell rnn|lstm|gru]
 
@@ -21,6 +22,8 @@ def add_parsers(subparsers):
     p.add_argument("--bidirectional", action="store_true")
     p.add_argument("--mask", action="store_true", help="pad some sequences (at the end and at the start)")
     p.add_argument("--torch", action="store_true", help="also compare with torch.nn (needs PyTorch)")
+    p.add_argument("--plain", action="store_true", help="check the textbook cells of minirnn/plain/ "
+                                                        "(one layer, one direction, no mask)")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=run_gradcheck)
 
@@ -45,7 +48,7 @@ def run_gradcheck(args):
         raise ValueError(f"--layers must be >= 1, got {args.layers}")
     cells = list(CELL_CHOICES) if args.cell == "all" else [args.cell]
     failed = gradcheck_cmd.run(cells, layers=args.layers, bidirectional=args.bidirectional, mask=args.mask,
-                               torch=args.torch, seed=args.seed)
+                               torch=args.torch, plain=args.plain, seed=args.seed)
     return 1 if failed else 0
 
 

@@ -1,6 +1,7 @@
 """The `minirnn trace` and `minirnn viz` commands (minirnn.cli registers them with add_parsers).
 
     minirnn trace --cell lstm --steps 3 --hidden 2 [--seed 0]     every number of a tiny forward + BPTT
+                  [--plain] [--h0 random]              (--plain: the textbook cell's steps, minirnn/plain/)
     minirnn viz grads  [--out DIR]                     ||dL/dh_t|| over time: RNN, LSTM, GRU (~30 s)
     minirnn viz gates  [--checkpoint F] [--text T]     LSTM gates and cell state (adding problem or a review)
     minirnn viz hidden [--checkpoint F] [--text T]     hidden state per word and P(positive) after each word
@@ -31,6 +32,9 @@ def add_parsers(subparsers):
     p.add_argument("--input", type=int, default=2, help="E: input features (default 2)")
     p.add_argument("--batch", type=int, default=1, help="B: sequences (default 1)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--plain", action="store_true",
+                   help="run the textbook cell's steps (minirnn/plain/) and compare them with the engine")
+    p.add_argument("--h0", choices=("zero", "random"), default="zero", help="the initial state h_0 (and c_0)")
     p.set_defaults(func=run_trace)
 
     p = subparsers.add_parser("viz", help="pictures of the recurrence (PNG files)")
@@ -47,7 +51,8 @@ def add_parsers(subparsers):
 
 def run_trace(args):
     from ..trace import trace
-    trace(args.cell, steps=args.steps, hidden=args.hidden, input_size=args.input, batch=args.batch, seed=args.seed)
+    trace(args.cell, steps=args.steps, hidden=args.hidden, input_size=args.input, batch=args.batch, seed=args.seed,
+          plain=args.plain, h0=args.h0)
     return 0
 
 
