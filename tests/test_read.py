@@ -223,3 +223,14 @@ def test_a_dollar_dollar_line_sets_the_math_of_the_line_under_it(tmp_path):
     site = build(tmp_path / "out", root=root, readme="Reading order: `minirnn/rnn.py`.\n")
     tex, code = row_of(page_rows(site.pages["rnn"]), n + 2)
     assert "h = tanh(a)" in code[n + 2] and r"h_t = \tanh\left(a_t\right)" in tex
+
+
+def test_the_try_it_commands_are_real_commands(site):
+    import shlex
+    from minirnn.cli import build_parser
+    from minirnn.read import try_commands
+    cmds = [c for s in site.pages for c in try_commands(s)]
+    assert len(cmds) >= 10 and any("--plain" in c for c in cmds)
+    for cmd in cmds:
+        assert build_parser().parse_args(shlex.split(cmd)[1:]).func, cmd
+        assert html.escape(cmd) in "".join(p.read_text() for p in site.pages.values())

@@ -143,13 +143,21 @@ def build(out, root=PACKAGE_ROOT, readme=None):
     return Site(out / "index.html", built, counts)
 
 
-def _try_html(s):
+def try_commands(s):
+    """The commands a page suggests (tests/test_read.py checks each one parses)."""
     cell = s.removeprefix("plain-")
+    plain = " --plain" if s.startswith("plain-") else ""
     if cell in TRY:
-        cmds = [f"minirnn trace --cell {cell}", f"minirnn gradcheck --cell {cell}", f"minirnn exercise {cell}"]
-    elif s == "recurrent":
-        cmds = ["minirnn gradcheck --cell all --layers 2 --bidirectional --mask"]
-    else:
+        return [f"minirnn trace --cell {cell}{plain}", f"minirnn gradcheck --cell {cell}{plain}",
+                f"minirnn exercise {cell}"]
+    if s == "recurrent":
+        return ["minirnn gradcheck --cell all --layers 2 --bidirectional --mask"]
+    return []
+
+
+def _try_html(s):
+    cmds = try_commands(s)
+    if not cmds:
         return ""
     items = "".join(f"<li><code>{escape(c)}</code></li>" for c in cmds)
     return f'<div class="try"><span>Try it:</span><ul>{items}</ul></div>'
