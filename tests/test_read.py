@@ -88,6 +88,7 @@ def test_every_readme_table_row_is_on_the_page_beside_its_line(site):
         assert slug(e.path) in site.pages, f"{e.path} (README row `{e.code}`) has no page"
         tex, lines = row_of(page_rows(site.pages[slug(e.path)]), e.line)
         assert e.code in lines[e.line], f"{e.path}:{e.line} on the page is {lines[e.line]!r}, not `{e.code}`"
+        assert list(lines) == [e.line], f"{e.path}:{e.line} shares its row with lines {sorted(lines)}: not level"
         cell = [s for m in re.findall(r"`([^`]*)`", e.equation) for k, s in to_segments(m) if k == "math"]
         assert all(t in tex for t in cell), f"README row for {e.path}:{e.line}: {e.equation!r} is not beside its line"
 

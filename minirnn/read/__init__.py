@@ -12,6 +12,7 @@ is a comment of the file, typeset (minirnn.read.mathtext), beside the code it ex
 that line no longer holds the row's code. KaTeX (its CSS, fonts and script) is copied from the
 package (static/katex, with its LICENSE and VERSION), so the pages need nothing from a network.
 """
+import re
 import shutil
 from collections import namedtuple
 from html import escape
@@ -55,7 +56,7 @@ def build_page(path, root, entries, focus=False):
     """One file -> (its SourceFile, the rows' HTML, the number of math spans). MathError for math
     that cannot be typeset, or a README row whose line does not hold its code or is not shown."""
     from .page import highlighted_lines, rows_html
-    from .source import Row, functions_around, read_file
+    from .source import functions_around, read_file
     text = (Path(root) / path).read_text(encoding="utf-8")
     lines = text.splitlines()
     mine = [e for e in entries if e.path == path]
@@ -67,39 +68,42 @@ def build_page(path, root, entries, focus=False):
         source = read_file(path, text, functions_around(text, [e.line for e in mine]) if focus else None)
     except MathError as err:
         raise MathError(f"{path}:{err}") from None
-    by_line = {n: row for row in source.rows for n, _ in row.lines}
     for e in mine:
-        row = by_line.get(e.line)
-        if row is None:
-            raise MathError(f"{path}:{e.line} (README row `{e.code}`) is not on the page")
-        if len(row.lines) > 1 and row.kind != "def":            # give the row's line a row of its own
-            i = source.rows.index(row)
-            k = [n for n, _ in row.lines].index(e.line)
-            parts = [Row(row.lines[:k], row.notes), Row([row.lines[k]], kind="eq"), Row(row.lines[k + 1:])]
-            parts = [p for p in parts if p.lines]
-            source.rows[i:i + 1] = parts
-            row = parts[0] if k == 0 else parts[1]
-            if k == 0:
-                row.kind = "eq"
-            by_line.update({n: p for p in parts for n, _ in p.lines})
-        try:
-            readme = _markdown_segments(e.equation)
-        except MathError as err:
-            raise MathError(f"README row for {path}:{e.line}: {err}") from None
-        maths = [s for k, s in readme if k == "math"]
-        same = [i for i, (k, p) in enumerate(row.notes) if k == "eq" and [s for kk, s in p if kk == "math"] == maths]
-        if same:                                          # the comment says what the README says: once
-            row.notes[same[0]] = ("readme", row.notes[same[0]][1])
-        else:
-            row.notes.insert(0, ("readme", readme))
+        _place_readme_row(source, e)
     body = rows_html(source, highlighted_lines(text), path)
     count = body.count('class="math"')
     return source, body, count
 
 
+def _place_readme_row(source, e):
+    """Put README row e beside its line: that line gets a row of its own (split out of a run of
+    plain code if need be), and the row's equation goes first on its left, once (if the line's
+    own comment says the same math, the comment is marked as the README's row instead)."""
+    from .source import Row
+    row = next((r for r in source.rows if e.line in [n for n, _ in r.lines]), None)
+    if row is None:
+        raise MathError(f"{e.path}:{e.line} (README row `{e.code}`) is not on the page")
+    if len(row.lines) > 1 and row.kind != "def":
+        i, k = source.rows.index(row), [n for n, _ in row.lines].index(e.line)
+        before, mine, after = Row(row.lines[:k], row.notes), Row([row.lines[k]], kind="eq"), Row(row.lines[k + 1:])
+        if k == 0:                                    # the notes above the run stay above its first line
+            mine.notes, before = row.notes, None
+        source.rows[i:i + 1] = [r for r in (before, mine, after) if r is not None and r.lines]
+        row = mine
+    try:
+        readme = _markdown_segments(e.equation)
+    except MathError as err:
+        raise MathError(f"README row for {e.path}:{e.line}: {err}") from None
+    maths = [s for k, s in readme if k == "math"]
+    same = [i for i, (k, p) in enumerate(row.notes) if k == "eq" and [s for kk, s in p if kk == "math"] == maths]
+    if same:
+        row.notes[same[0]] = ("readme", row.notes[same[0]][1])
+    else:
+        row.notes.insert(0, ("readme", readme))
+
+
 def _markdown_segments(cell):
     """A README table cell: `backticked` parts are math (or code), the rest is words."""
-    import re
     out = []
     for i, part in enumerate(re.split(r"`([^`]*)`", cell)):
         if i % 2:
