@@ -235,3 +235,17 @@ def test_the_try_it_commands_are_real_commands(site):
     for cmd in cmds:
         assert build_parser().parse_args(shlex.split(cmd)[1:]).func, cmd
         assert html.escape(cmd) in "".join(p.read_text() for p in site.pages.values())
+
+
+def test_the_index_links_the_walkthrough_demo_when_it_is_there(tmp_path):
+    root = tmp_path / "src"
+    (root / "minirnn").mkdir(parents=True)
+    shutil.copy(ROOT / "minirnn/rnn.py", root / "minirnn/rnn.py")
+    readme = "Reading order: `minirnn/rnn.py`, then `demos/plain_to_fast.py`.\n"
+    index = build(tmp_path / "a", root=root, readme=readme).index.read_text()
+    assert "demos/plain_to_fast.py</code> <span>(not in this installation)" in index
+    (root / "demos").mkdir()
+    (root / "demos/plain_to_fast.py").write_text('"""From plain to fast."""\n')
+    index = build(tmp_path / "b", root=root, readme=readme).index.read_text()
+    assert f'href="{(root / "demos/plain_to_fast.py").as_uri()}"' in index
+    assert index.index('href="rnn.html"') < index.index("plain_to_fast.py")
