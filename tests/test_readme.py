@@ -5,27 +5,11 @@ cell (minirnn/plain/) that computes it, and the engine's line, each with its `fi
 may be empty where that form has no such line (the engine's mask, the plain loop's running sums).
 Each named line must hold that code (scripts/update_readme_lines.py refreshes the numbers).
 """
-import re
 from pathlib import Path
 
+from minirnn.read.readme import code_part, parse_row  # noqa: F401  the one parser, shared with `minirnn read`
+
 ROOT = Path(__file__).resolve().parent.parent
-_CELL = r"\s*(?:`(?P<code{k}>[^`]+)`\s*\|\s*`(?P<path{k}>[\w/]+\.py):(?P<line{k}>\d+)`|\s*\|\s*)\s*"
-ROW = re.compile(r"^\|\s*(?P<equation>[^|]*?)\s*\|" + _CELL.format(k=1) + r"\|" + _CELL.format(k=2) + r"\|\s*$")
-
-
-def parse_row(line):
-    """A table row -> (equation, [(code, path, line), ...] for the plain side then the engine side,
-    the empty ones left out), or None for any other line (the header and the section rows included)."""
-    m = ROW.match(line)
-    if not m:
-        return None
-    places = [(m[f"code{k}"], m[f"path{k}"], int(m[f"line{k}"])) for k in (1, 2) if m[f"code{k}"]]
-    return (m["equation"], places) if places else None
-
-
-def code_part(line):
-    """A source line without its end-of-line comment (the table points at code, not at comments)."""
-    return line.split("  #")[0]
 
 
 def table_entries():

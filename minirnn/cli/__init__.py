@@ -9,6 +9,7 @@
     minirnn trace --cell lstm                      print every number of a tiny forward and backward pass
     minirnn viz grads|gates|memory|hidden ...      pictures of the recurrence (minirnn.cli.viz)
     minirnn notebooks --out notebooks              every demo as a Jupyter notebook (minirnn.cli.notebooks)
+    minirnn read [lstm] [--open]                   each equation beside its line, as web pages (offline)
 
 Exit codes: 0 done; 2 bad input (one line on stderr naming it, no traceback), checked before any
 data is read; 1 another system error (network, disk); 130 stopped by Ctrl-C, keeping what finished.
@@ -18,7 +19,8 @@ import os
 import shlex
 import sys
 
-from . import charlm as cli_charlm, learn as cli_learn, notebooks as cli_notebooks, viz as cli_viz
+from . import (charlm as cli_charlm, learn as cli_learn, notebooks as cli_notebooks, read as cli_read,
+               viz as cli_viz)
 from .common import (add_threads_arg, fraction, int_at_least, nonnegative_float, nonnegative_int,
                      positive_float, positive_int, prepare_out, remove_if_empty, use_device, use_threads)
 from ..apps import sentiment
@@ -251,6 +253,7 @@ def build_parser():
     cli_viz.add_parsers(sub)                        # minirnn trace ..., minirnn viz ...
     cli_learn.add_parsers(sub)                      # minirnn gradcheck, exercise, check
     cli_notebooks.add_parsers(sub, formatter_class=Formatter)   # minirnn notebooks
+    cli_read.add_parser(sub)                        # minirnn read
     return parser
 
 
