@@ -50,7 +50,8 @@ def gru_step_forward(x_t, h_prev, Wx, Wh, b, bhn):
 def gru_step_backward(dh_t, cache):
     """One step backward.
 
-    dh_t: (B, H) = dL/dh_t   cache: what gru_step_forward returned
+    dh_t: (B, H) = dL/dh_t
+    cache: what gru_step_forward returned
     Returns dx_t (B, E), dh_prev (B, H), and this step's share of the weight gradients:
     dWx (E, 3H), dWh (H, 3H), db (3H,), dbhn (H,).
     """

@@ -50,7 +50,8 @@ def lstm_step_forward(x_t, h_prev, c_prev, Wx, Wh, b):
 def lstm_step_backward(dh_t, dc_next, cache):
     """One step backward.
 
-    dh_t: (B, H) = dL/dh_t   dc_next: (B, H), what step t+1 sent back to c_t (zeros after the last step)
+    dh_t: (B, H) = dL/dh_t
+    dc_next: (B, H), what step t+1 sent back to c_t (zeros after the last step)
     Returns dx_t (B, E), dh_prev (B, H), dc_prev (B, H), and this step's share of the weight
     gradients: dWx (E, 4H), dWh (H, 4H), db (4H,).
     """

@@ -32,7 +32,8 @@ def rnn_step_forward(x_t, h_prev, Wx, Wh, b):
 def rnn_step_backward(dh_t, cache):
     """One step backward.
 
-    dh_t: (B, H) = dL/dh_t   cache: what rnn_step_forward returned
+    dh_t: (B, H) = dL/dh_t
+    cache: what rnn_step_forward returned
     Returns dx_t (B, E), dh_prev (B, H) = dL/dh_{t-1}, and this step's share of the weight
     gradients: dWx (E, H), dWh (H, H), db (H,).
     """
