@@ -216,6 +216,11 @@ def check_file(path, name=None, seed=0, hint_level=0, timeout=20, out=print):
         return 1
     spec = _spec(name)
     try:
+        compile(text, path, "exec")
+    except SyntaxError as e:                    # before running a line of it
+        out(f"your file does not load: SyntaxError at line {e.lineno}: {e.msg}")
+        return 1
+    try:
         mod = sandbox.load(path, timeout, echo=out)
     except LearnerError as e:
         out(e.message)
@@ -251,7 +256,7 @@ def check_file(path, name=None, seed=0, hint_level=0, timeout=20, out=print):
     if first is not None and (first[1] is not None or first[2] is not None):
         q, message, values = first
         out("")
-        out(f"first wrong: {q.name}, from your {q.function}" + (f": {message}" if message else ""))
+        out(f"first wrong: {q.name}, from your {q.function}" + (" (above)" if message else ""))
         if values is not None and q.where:
             try:
                 where = q.where(values[0], values[1], inp, mine_f, ref_f)

@@ -167,6 +167,9 @@ _R_TIERS = ["Backprop through 'reverse back', then through the reversed run: the
             "original time order, the reversed run's caches are not",
             "Step k of the reversed run made out[:, T-1-k, H:]: reverse that half in time before rnn_backward",
             "dx_r, dh0_r, dWx_r, dWh_r, db_r = rnn_backward(dout[:, :, H:][:, ::-1], caches_r)"]
+_DX_TIERS = ["Both directions read x: what each run sends back to x adds up. The reverse run read x reversed",
+             "The reverse run's dx is in its own, reversed, time order: reverse it back before adding",
+             "dx = dx_f + dx_r[:, ::-1]"]
 
 BIDIRECTIONAL = Spec(
     name="bidirectional", module="bidirectional", size="~12 lines", sizes=f"B={B} T={T} E={E} H={H}",
@@ -180,8 +183,8 @@ BIDIRECTIONAL = Spec(
            "x[:, ::-1] reverses in time; rnn_forward(x[:, ::-1], h0_r, *rev) runs it; its hs[:, ::-1] puts "
            "each step back at its own t"], backward=False, where=_halves),
     ] + [Q(n, "bidirectional_backward", lambda f, i, k=k: _bi_back(f, i, k), s,
-           _F_TIERS if n.endswith("_f") else _R_TIERS,
-           where=(lambda m, r, *_: at_steps(m, r, True)) if m == "dx" else None)
+           _F_TIERS if n.endswith("_f") else _R_TIERS if n.endswith("_r") else _DX_TIERS,
+           where=(lambda m, r, *_: at_steps(m, r)) if m == "dx" else None)
          for k, n, s, m in [(3, "dWx_f", "(E, H)", ""), (4, "dWh_f", "(H, H)", ""), (5, "db_f", "(H,)", ""),
                             (1, "dh0_f", "(B, H)", ""), (6, "dWx_r", "(E, H)", ""), (7, "dWh_r", "(H, H)", ""),
                             (8, "db_r", "(H,)", ""), (2, "dh0_r", "(B, H)", ""), (0, "dx", "(B, T, E)", "dx")]],
