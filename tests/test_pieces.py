@@ -194,6 +194,10 @@ def test_wrong_return_type_in_place_edit_and_prints_get_one_clear_line(tmp_path)
     rc, report = checked(tmp_path, clip.replace("    clipped = [g * scale for g in grads]",
                                                 "    for g in grads:\n        g *= scale\n    clipped = grads"))
     assert rc == 1 and "changed the arrays in its list argument in place" in report
+    ce = pieces.exercise_text("softmax-ce", solution=True)
+    rc, report = checked(tmp_path, ce.replace("    shifted = z - z.max(axis=-1, keepdims=True)",
+                                              "    z -= z.max(axis=-1, keepdims=True)\n    shifted = z"))
+    assert rc == 1 and "your log_softmax changed its input z in place" in report
     rc, report = checked(tmp_path, sol.replace("    out = W[ids]", "    print('x' * 100000)\n    out = W[ids]"))
     assert rc == 0 and "printed 100001 characters; the first 2000 follow" in report
     rc, report = checked(tmp_path, sol.replace("def embedding_forward(ids, W):", "def embedding_forward(ids, W)"))

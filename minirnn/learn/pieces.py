@@ -15,6 +15,7 @@ hint only), and names the mistake when the quantity equals what a known mistake 
 """
 import ast
 import importlib
+import inspect
 import os
 import re
 import textwrap
@@ -44,26 +45,29 @@ def solution_source(name):
         return f.read()
 
 
-def _comment(text, indent, prefix=""):
-    lines = textwrap.wrap(prefix + text, 100 - len(indent) - 2, subsequent_indent=" " * len(prefix))
+def _comment(text, indent, label=""):
+    """text as comment lines of at most 100 characters, after label (on a line of its own when long)."""
+    width = 100 - len(indent) - 2
+    if len(label) > 30:
+        return [f"{indent}# {label.rstrip()}"] + [f"{indent}#     {line}" for line in textwrap.wrap(text, width - 4)]
+    lines = textwrap.wrap(label + text, width, subsequent_indent=" " * len(label))
     return [f"{indent}# {line}" for line in lines]
 
 
 def _body(spec, fname, indent, guided):
     """The comment lines and the raise that replace fname's body: for each quantity fname makes, its
-    equation (forward), or the first hint (backward, derive mode), or the formula (backward, guided)."""
-    lines, seen = [], set()
+    equation (forward), or the first hint (backward, derive mode), or the formula (backward, guided);
+    quantities that share a text share its line."""
+    texts = {}                                  # text -> (is a hint, the quantities it is for), in order
     for q in spec.quantities:
-        if q.function != fname:
-            continue
-        if not q.backward:
-            texts, label = (q.tiers if guided else q.tiers[:1]), f"{q.name}: "
-        else:
-            texts, label = ([q.tiers[-1]], f"{q.name}: ") if guided else ([q.tiers[0]], f"hint for {q.name}: ")
-        for text in texts:
-            if text not in seen:
-                seen.add(text)
-                lines += _comment(text, indent, label)
+        if q.function == fname:
+            hint = q.backward and not guided
+            chosen = (q.tiers[-1:] if q.backward else q.tiers) if guided else q.tiers[:1]
+            for text in chosen:
+                texts.setdefault(text, (hint, []))[1].append(q.name)
+    lines = []
+    for text, (hint, names) in texts.items():
+        lines += _comment(text, indent, f"{'hint for ' if hint else ''}{', '.join(names)}: ")
     return lines + [f'{indent}raise NotImplementedError("write {fname}")']
 
 
@@ -117,7 +121,12 @@ class _Functions:
         def run(*args):
             args = [[a.copy() for a in x] if _array_list(x) else x for x in args]
             kept = [[a.copy() for a in x] if _array_list(x) else None for x in args]
-            result = sandbox.call(fn, args, fname, self.timeout, self.path, None, self.echo)
+            try:
+                names = list(inspect.signature(fn).parameters)
+            except (TypeError, ValueError):
+                names = None
+            names = names if names and len(names) >= len(args) else None
+            result = sandbox.call(fn, args, fname, self.timeout, self.path, names, self.echo)
             for x, before in zip(args, kept):
                 if before is not None and not all(np.array_equal(a, b) for a, b in zip(x, before)):
                     raise LearnerError(f"your {fname} changed the arrays in its list argument in place; "

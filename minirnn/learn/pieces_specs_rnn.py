@@ -34,8 +34,13 @@ def _step_back(f, i):
                     ("dx_t", "dh_prev", "dWx", "dWh", "db"))
 
 
+def _seq(f, i):
+    return returned(f.masked_rnn_forward(i["x"], i["h0"], i["mask"], i["Wx"], i["Wh"], i["b"]), "masked_rnn_forward",
+                    ("out", "h_T", "caches"))
+
+
 def _seq_back(f, i):
-    caches = f.masked_rnn_forward(i["x"], i["h0"], i["mask"], i["Wx"], i["Wh"], i["b"])[2]
+    caches = _seq(f, i)[2]
     return returned(f.masked_rnn_backward(i["dout"], i["dh_T"], caches), "masked_rnn_backward", GRADS)
 
 
@@ -96,6 +101,11 @@ MASKED_RNN = Spec(
            _DH_PREV_TIERS if n == "dh_prev" else _STEP_TIERS, where=_rows)
          for k, (n, s) in enumerate((("dx_t", "(B, E)"), ("dh_prev", "(B, H)"), ("dWx_t", "(E, H)"),
                                      ("dWh_t", "(H, H)"), ("db_t", "(H,)")))]
+      + [Q(n, "masked_rnn_forward", lambda f, i, k=k: _seq(f, i)[k], s,
+           ["masked_rnn_forward (given) runs your step over t = 0..T-1 with m_t = mask[:, t, None]; "
+            "out_t = m_t h_t, h_T the state after the last step"], backward=False,
+           where=(lambda m, r, *_: at_steps(m, r)) if n == "out" else None)
+         for k, (n, s) in enumerate((("out", "(B, T, H)"), ("h_T", "(B, H)")))]
       + [Q(n, "masked_rnn_backward", lambda f, i, k=k: _seq_back(f, i)[k], s, _SEQ_TIERS,
            where=_masked_steps if n == "dx" else None)
          for k, (n, s) in enumerate(zip(GRADS, ("(B, T, E)", "(B, H)", "(E, H)", "(H, H)", "(H,)")))],
