@@ -193,7 +193,11 @@ def test_wrong_return_type_in_place_edit_and_prints_get_one_clear_line(tmp_path)
     clip = pieces.exercise_text("clip", solution=True)
     rc, report = checked(tmp_path, clip.replace("    clipped = [g * scale for g in grads]",
                                                 "    for g in grads:\n        g *= scale\n    clipped = grads"))
-    assert rc == 1 and "changed the arrays in its list argument in place" in report
+    assert rc == 1 and "your clip_grad_norm changed the arrays in its argument grads in place" in report
+    bi = pieces.exercise_text("bidirectional", solution=True)
+    rc, report = checked(tmp_path, bi.replace("    hs_f, caches_f = rnn_forward(x, h0_f, *fwd)",
+                                              "    fwd[2][...] = 0\n    hs_f, caches_f = rnn_forward(x, h0_f, *fwd)"))
+    assert rc == 1 and "your bidirectional_forward changed the arrays in its argument fwd in place" in report
     ce = pieces.exercise_text("softmax-ce", solution=True)
     rc, report = checked(tmp_path, ce.replace("    shifted = z - z.max(axis=-1, keepdims=True)",
                                               "    z -= z.max(axis=-1, keepdims=True)\n    shifted = z"))

@@ -102,13 +102,16 @@ def find_exercise(text):
 
 # ---------------------------------------------------------------- calling either file's functions
 
-def _array_list(x):
-    return isinstance(x, list) and all(isinstance(a, np.ndarray) for a in x)
+def _copied(x):
+    """A list or tuple of arrays (grads, a tuple of weights) as a new one of copies; else None."""
+    if isinstance(x, (list, tuple)) and x and all(isinstance(a, np.ndarray) for a in x):
+        return type(x)(a.copy() for a in x)
+    return None
 
 
 class _Functions:
     """f.name(*args) calls mod's function under the time limit, on copies of the arrays it is given
-    (lists of arrays too), and says so in one line when it changes them or does not exist."""
+    (those in a list or tuple too), and says so in one line when it changes them or does not exist."""
 
     def __init__(self, mod, timeout=20, path=None, echo=None):
         self.mod, self.timeout, self.path, self.echo = mod, timeout, path, echo
@@ -117,20 +120,21 @@ class _Functions:
         fn = getattr(self.mod, fname, None)
         if not callable(fn):
             raise LearnerError(f"{fname} is not defined in your file", not_written=True)
+        try:
+            names = list(inspect.signature(fn).parameters)
+        except (TypeError, ValueError):
+            names = []
 
         def run(*args):
-            args = [[a.copy() for a in x] if _array_list(x) else x for x in args]
-            kept = [[a.copy() for a in x] if _array_list(x) else None for x in args]
-            try:
-                names = list(inspect.signature(fn).parameters)
-            except (TypeError, ValueError):
-                names = None
-            names = names if names and len(names) >= len(args) else None
-            result = sandbox.call(fn, args, fname, self.timeout, self.path, names, self.echo)
-            for x, before in zip(args, kept):
-                if before is not None and not all(np.array_equal(a, b) for a, b in zip(x, before)):
-                    raise LearnerError(f"your {fname} changed the arrays in its list argument in place; "
-                                       f"return new arrays instead (g * scale, not g *= scale)")
+            args = [x if _copied(x) is None else _copied(x) for x in args]
+            kept = [_copied(x) for x in args]
+            arg_names = names if len(names) >= len(args) else None
+            result = sandbox.call(fn, args, fname, self.timeout, self.path, arg_names, self.echo)
+            for k, (x, before) in enumerate(zip(args, kept)):
+                if before is not None and not all(np.array_equal(a, b, equal_nan=True) for a, b in zip(x, before)):
+                    arg = arg_names[k] if arg_names else f"argument {k + 1}"
+                    raise LearnerError(f"your {fname} changed the arrays in its argument {arg} in place (e.g. with "
+                                       f"*= or +=); compute new arrays instead (g * scale, not g *= scale)")
             return result
         return run
 
@@ -269,7 +273,7 @@ def check_file(path, name=None, seed=0, hint_level=0, timeout=20, out=print):
         if values is not None and q.where:
             try:
                 where = q.where(values[0], values[1], inp, mine_f, ref_f)
-            except LearnerError as e:
+            except Exception:                   # it reruns your code on part of the input: whatever it does
                 where = ""
             if where:
                 out(f"  where: {where}")
