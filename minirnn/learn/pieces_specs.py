@@ -121,8 +121,8 @@ EMBEDDING = Spec(
           where=lambda *a: _dW_rows(*a, padding=True)),
     ],
     mistakes=[
-        ("fancy-index += drops repeated ids: dW[ids] += dout writes each repeated row once (the last place "
-         "wins); np.add.at(dW, ids, dout) adds them all",
+        ("repeated ids do not add up: fancy-index dW[ids] += dout (like dW[v] = dout[b, t] in a loop) writes a "
+         "repeated row once, the last place wins; np.add.at(dW, ids, dout) adds them all",
          [("np.add.at(dW, ids.reshape(-1), dout.reshape(-1, E))", "dW[ids.reshape(-1)] += dout.reshape(-1, E)")]),
         ("the padding row gets a gradient: set dW[padding_idx] = 0 after the scatter-add",
          [("dW[padding_idx] = 0", "dW = dW")]),
@@ -241,7 +241,7 @@ def _clipped(f, i, k, max_norm):
 
 def _scale(mine, ref, *_):
     c = float(np.vdot(mine.ravel(), ref.ravel()) / max(np.vdot(ref.ravel(), ref.ravel()), 1e-300))
-    return f"yours is the right one times {c:.3g}: a different scale" if not wrong_entries(mine, c * ref).any() else ""
+    return f"yours is the right one times {c:.8g}: a different scale" if not wrong_entries(mine, c * ref).any() else ""
 
 
 def _clip_engine(inp):
@@ -294,6 +294,8 @@ CLIP = Spec(
         ("the gradients are scaled even when their norm is below max_norm: scale = min(1, max_norm / (||g|| + "
          "1e-6)), so short gradients pass unchanged",
          [("scale = min(1.0, max_norm / (norm + 1e-6))", "scale = max_norm / (norm + 1e-6)")]),
+        ("the + 1e-6 is missing: the scale is max_norm / (||g|| + 1e-6), as in torch's clip_grad_norm_, so that "
+         "a zero gradient never divides by zero", [("max_norm / (norm + 1e-6))", "max_norm / norm)")]),
     ],
     engine=_clip_engine,
 )
