@@ -46,7 +46,8 @@ def test_list_has_the_six_with_a_description_concept_and_size():
     for name, info in PIECES.items():
         assert set(info) == {"description", "concept", "size"}
         assert info["description"] and "\n" not in info["description"] and info["concept"]
-        assert re.fullmatch(r"~\d+ lines", info["size"])
+        size = int(re.fullmatch(r"~(\d+) lines", info["size"]).group(1))
+        assert abs(size - pieces.solution_lines(name)) <= 2.5 and 5 <= size <= 30
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -29,7 +29,6 @@ from .pieces_specs_rnn import BIDIRECTIONAL, MASKED_RNN, TRUNCATED_BPTT
 from .sandbox import LearnerError
 
 SPECS = {s.name: s for s in (EMBEDDING, SOFTMAX_CE, MASKED_RNN, BIDIRECTIONAL, TRUNCATED_BPTT, CLIP)}
-PIECES = {name: {"description": s.description, "concept": s.concept, "size": s.size} for name, s in SPECS.items()}
 
 
 def _spec(name):
@@ -43,6 +42,18 @@ def solution_source(name):
     path = os.path.join(os.path.dirname(__file__), "solutions", _spec(name).module + ".py")
     with open(path, encoding="utf-8") as f:
         return f.read()
+
+
+def solution_lines(name):
+    """How many lines of code (no docstrings, comments or blank lines) the learner writes in the solution."""
+    src = solution_source(name)
+    lines = src.splitlines()
+    return sum(1 for n in ast.parse(src).body if isinstance(n, ast.FunctionDef) and n.name in _spec(name).writes
+               for k in range(n.body[0].end_lineno, n.end_lineno) if lines[k].strip() and not lines[k].strip().startswith("#"))
+
+
+PIECES = {name: {"description": s.description, "concept": s.concept,
+                 "size": f"~{max(5, 5 * round(solution_lines(name) / 5))} lines"} for name, s in SPECS.items()}
 
 
 def _comment(text, indent, label=""):

@@ -24,7 +24,7 @@ class Q:
 
 
 class Spec(SimpleNamespace):
-    """name, module (solutions/<module>.py), description, concept, size, writes, sizes (for the report),
+    """name, module (solutions/<module>.py), description, concept, writes, sizes (for the report),
     inputs(seed) -> dict, quantities [Q], mistakes [(title, [(old, new)])], engine(inp) -> {quantity: value}."""
 
 
@@ -94,7 +94,7 @@ def _embedding_fw(f, inp):
 
 
 EMBEDDING = Spec(
-    name="embedding", module="embedding", size="~6 lines", sizes=f"B={B} T={T} V={V} E={E}",
+    name="embedding", module="embedding", sizes=f"B={B} T={T} V={V} E={E}",
     description="an embedding table: the lookup forward, the scatter-add backward with repeated ids",
     concept="scatter-add of repeated ids",
     writes=("embedding_forward", "embedding_backward"),
@@ -177,7 +177,7 @@ def _ce_engine(inp):
 _D_FORMULA = "dlogits = (p - onehot(y)) * m[..., None] / n, with p = exp(log p) and n = mask.sum()"
 
 SOFTMAX_CE = Spec(
-    name="softmax-ce", module="softmax_ce", size="~15 lines", sizes=f"B={B} T={T} V={V}",
+    name="softmax-ce", module="softmax_ce", sizes=f"B={B} T={T} V={V}",
     description="softmax cross-entropy over (B, T, V) with a mask: the loss, the masked mean, its gradient",
     concept="masked mean and its gradient",
     writes=("log_softmax", "softmax_ce_forward", "softmax_ce_backward"),
@@ -260,7 +260,7 @@ _SCALE = "scale = min(1, max_norm / (norm + 1e-6)); clipped = [g * scale for g i
 SHAPES = ("(E, H)", "(H, H)", "(H,)")
 
 CLIP = Spec(
-    name="clip", module="clip", size="~6 lines", sizes=f"three gradients {', '.join(SHAPES)}, E={E} H={H}",
+    name="clip", module="clip", sizes=f"three gradients {', '.join(SHAPES)}, E={E} H={H}",
     description="global-norm gradient clipping: one scale for every gradient, only when the norm is too large",
     concept="global norm vs per-tensor",
     writes=("global_norm", "clip_grad_norm"),

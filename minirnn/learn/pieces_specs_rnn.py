@@ -87,7 +87,7 @@ _SEQ_TIERS = ["Backprop through out_t = m_t h_t and through step t+1, which read
               "dh0 the last dh_next, and dWx, dWh, db the sums over t of the steps' ones"]
 
 MASKED_RNN = Spec(
-    name="masked-rnn", module="masked_rnn", size="~15 lines", sizes=f"B={B} T={T} E={E} H={H}",
+    name="masked-rnn", module="masked_rnn", sizes=f"B={B} T={T} E={E} H={H}",
     description="a padded batch: the padding step carries the state through, forward and backward",
     concept="masking a recurrence",
     writes=("masked_rnn_step_forward", "masked_rnn_step_backward", "masked_rnn_backward"),
@@ -182,7 +182,7 @@ _DX_TIERS = ["Both directions read x: what each run sends back to x adds up. The
              "dx = dx_f + dx_r[:, ::-1]"]
 
 BIDIRECTIONAL = Spec(
-    name="bidirectional", module="bidirectional", size="~12 lines", sizes=f"B={B} T={T} E={E} H={H}",
+    name="bidirectional", module="bidirectional", sizes=f"B={B} T={T} E={E} H={H}",
     description="two directions: reverse, run, reverse back, concatenate; split the gradient back into both",
     concept="reversal and splitting",
     writes=("bidirectional_forward", "bidirectional_backward"),
@@ -282,7 +282,7 @@ _TR_BACK = ["The state crosses from each chunk into the next; its gradient must 
             "+ dh_next; dWx, dWh, db add up over every step of every chunk"]
 
 TRUNCATED_BPTT = Spec(
-    name="truncated-bptt", module="truncated_bptt", size="~20 lines", sizes=f"B={B} T={TT} S={S} E={E} H={H}",
+    name="truncated-bptt", module="truncated_bptt", sizes=f"B={B} T={TT} S={S} E={E} H={H}",
     description="chunks that carry the state forward but not its gradient; why dh_next starts at zero per chunk",
     concept="truncating BPTT",
     writes=("truncated_forward", "truncated_backward"),
