@@ -5,4 +5,6 @@
     check.check_file("lstm_exercise.py")        `minirnn check lstm_exercise.py`: what is right, what is wrong, why
 
 The exercises' solutions are rnn_solution.py, lstm_solution.py and gru_solution.py in this folder.
+pieces.py: six more exercises (embedding, softmax-ce, masked-rnn, bidirectional, truncated-bptt,
+clip), written from and checked against solutions/*.py.
 """
