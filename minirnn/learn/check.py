@@ -123,7 +123,7 @@ def compare(cell, function, mine, ref, values, nums):
             n = len(tiers)
             row["blocks"] = {g: rel_error(bv, br) < TOL for g, bv, br in
                              zip(tiers, np.split(v, n, axis=-1), np.split(r, n, axis=-1))}
-        rows.append(dict(row, status="ok" if ok else "wrong", err=err))
+        rows.append(dict(row, status="ok" if ok else "wrong", err=err, value=v, ref=r))
     return rows
 
 
@@ -194,7 +194,11 @@ def _function_of(cell, text):
 
 
 def diagnose(cell, function, wrong, inp):
-    """A sentence naming the mistake, when the wrong outputs [(name, value, ref)] show a known one; else None."""
+    """A sentence naming the mistake, when the wrong quantities [(name, value, ref)] show a known one; else None.
+
+    A catalogued mistake must give every wrong output; the other patterns (gate blocks in another order,
+    a transpose, a sign) are looked for in each wrong quantity, intermediates included."""
+    outs = exercises.outputs(cell, function)
     fname, gates = f"{cell}_{function}", SPECS[cell]["gates"]
     same = lambda a, b: np.shape(a) == np.shape(b) and rel_error(np.asarray(a, dtype=float), b) < 1e-9
     for k, (title, edits) in enumerate(exercises.MISTAKES[cell]):
@@ -204,13 +208,14 @@ def diagnose(cell, function, wrong, inp):
             theirs = probe.execute(_mistake_module(cell, k), cell, function, inp).outputs
         except LearnerError:
             continue
-        if all(same(value, theirs[n]) for n, value, _ in wrong) and not all(same(theirs[n], r) for n, _, r in wrong):
+        mine = [(n, value, r) for n, value, r in wrong if n in outs]
+        if mine and all(same(v, theirs[n]) for n, v, _ in mine) and not all(same(theirs[n], r) for n, _, r in mine):
             return title
     orders = [o for o in itertools.permutations(gates) if o != gates] if len(gates) > 1 else []
-    for n, value, ref in wrong[:1]:
-        for order in orders:
-            if function in ("step_forward", "forward"):
-                moved = dict(inp)       # reading gate g from block order.index(g) = the right code on moved weights
+    if function in ("step_forward", "forward"):
+        for n, value, ref in [w for w in wrong if w[0] in outs][:1]:
+            for order in orders:    # reading gate g from block order.index(g) = the right code on moved weights
+                moved = dict(inp)
                 for p in ("Wx", "Wh", "b"):
                     blocks = np.split(inp[p], len(gates), axis=-1)
                     moved[p] = np.concatenate([blocks[order.index(g)] for g in gates], axis=-1)
@@ -218,11 +223,12 @@ def diagnose(cell, function, wrong, inp):
                     return (f"{fname} reads the gate blocks in the order {', '.join(order)}; they are "
                             f"{', '.join(gates)} (PyTorch's order): a[:, :H] is {gates[0]}'s, a[:, H:2H] "
                             f"{gates[1]}'s, ...")
-            elif value.shape[-1] == len(gates) * H:
-                blocks = np.split(ref, len(gates), axis=-1)
-                if same(value, np.concatenate([blocks[gates.index(g)] for g in order], axis=-1)):
-                    return (f"the blocks of {n} are in the order {', '.join(order)}; they must be in the "
-                            f"forward's order {', '.join(gates)}")
+    for n, value, ref in wrong:
+        for order in (orders if value.shape[-1] == len(gates) * H else []):
+            blocks = np.split(ref, len(gates), axis=-1)
+            if same(value, np.concatenate([blocks[gates.index(g)] for g in order], axis=-1)):
+                return (f"the blocks of {n} are in the order {', '.join(order)}; they must be in the "
+                        f"forward's order {', '.join(gates)}")
         if value.ndim == 2 and value.shape[0] == value.shape[1] and same(value, ref.T):
             return f"{n} is transposed"
         if same(value, -ref):
@@ -332,7 +338,7 @@ def check_file(path, cell=None, seed=0, hint=False, timeout=20, out=print):
             text, block = first_wrong_text(cell, function, row, rows)
             tiers = row["tiers"][block] if block else row["tiers"]
             key = f"{fname}:{_label(row)}" + (f":{block}" if block else "")
-            wrong = [(r["name"], values[r["name"]], refs[r["name"]]) for r in wrong_out]
+            wrong = [(r["name"], r["value"], r["ref"]) for r in rows if r["status"] == "wrong" and r["t"] is None]
             first = dict(text=text, tiers=tiers, key=key, right=[_label(r) for r in rows[:rows.index(row)]
                                                                   if r["status"] == "ok"],
                          named=diagnose(cell, function, wrong, inp))

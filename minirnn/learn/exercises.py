@@ -11,6 +11,7 @@ it keeps the signature and the docstring's shapes, adds the hints (or formulas) 
 blanks the body down to `names = None` and the plain function's own return line.
 """
 import ast
+import functools
 import re
 import textwrap
 from pathlib import Path
@@ -29,8 +30,8 @@ SPECS = {
     "gru": dict(params=("Wx", "Wh", "b", "bhn"), states=("h",), gates=("r", "z", "n")),
 }
 INFO = {
-    "rnn": dict(description="the simple RNN: one tanh step, its backward, and BPTT", concept="backprop through "
-                "tanh and a matrix product; gradients carried back in time"),
+    "rnn": dict(description="the simple RNN: one tanh step, its backward, and BPTT", concept="backprop through tanh; "
+                "dh carried back in time"),
     "lstm": dict(description="the LSTM: four gates, the cell state, and BPTT carrying dh and dc",
                  concept="gates; the cell state's gradient path"),
     "gru": dict(description="the GRU (PyTorch's variant): reset and update gates, BPTT",
@@ -56,24 +57,30 @@ def _check_cell(cell):
         raise ValueError(f"no cell exercise {cell!r}: choose one of {', '.join(CELLS)}")
 
 
+@functools.lru_cache(maxsize=None)
 def plain_source(cell):
     _check_cell(cell)
     return (PLAIN / f"{cell}.py").read_text()
 
 
+@functools.lru_cache(maxsize=None)
 def _functions(cell):
     return {n.name: n for n in ast.parse(plain_source(cell)).body if isinstance(n, ast.FunctionDef)}
 
 
+@functools.lru_cache(maxsize=None)
+def _arguments(cell, function):
+    return tuple(a.arg for a in _functions(cell)[f"{cell}_{function}"].args.args)
+
+
 def arguments(cell, function):
     """Names of cell_function's arguments, in order (the plain cell's)."""
-    return [a.arg for a in _functions(cell)[f"{cell}_{function}"].args.args]
+    return list(_arguments(cell, function))
 
 
 def outputs(cell, function):
     """Names of what cell_function returns, in order (the plain cell's return line)."""
-    ret = _functions(cell)[f"{cell}_{function}"].body[-1]
-    return [e.id for e in ret.value.elts]
+    return [e.id for e in _functions(cell)[f"{cell}_{function}"].body[-1].value.elts]
 
 
 def forward_equations(cell):
@@ -152,6 +159,7 @@ the batch, np.concatenate([p, q], axis=1) puts (B, H) blocks side by side.
 '''
 
 
+@functools.lru_cache(maxsize=None)
 def exercise_text(cell, guided=False, solution=False):
     """The text of the file `minirnn exercise CELL [--guided] [--solution]` writes."""
     src = plain_source(cell)
