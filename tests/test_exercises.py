@@ -11,7 +11,7 @@ import types
 import pytest
 
 from minirnn import cli
-from minirnn.learn import check, exercises, hints
+from minirnn.learn import check, exercises, hints, mistakes
 from minirnn.learn.exercises import CELLS
 
 
@@ -154,7 +154,7 @@ OUTSIDE = [   # (cell, what the learner wrote instead, the report must say): non
 
 @pytest.mark.parametrize("cell, edits, says", OUTSIDE, ids=[f"{m[0]}: {m[1][0][1][:28]}" for m in OUTSIDE])
 def test_a_mistake_outside_the_catalogue_is_localised(cell, edits, says, tmp_path):
-    assert not any(new in [n for _, es in exercises.MISTAKES[cell] for _, n in es] for _, new in edits)
+    assert not any(new in [n for _, es in mistakes.MISTAKES[cell] for _, n in es] for _, new in edits)
     code, report = checked(tmp_path, edited(cell, edits))
     assert code == 1
     for s in says:
@@ -200,10 +200,10 @@ def test_typical_mistake_is_caught_and_named(cell, edits, named, tmp_path):
 @pytest.mark.parametrize("cell", CELLS)
 def test_every_catalogued_mistake_applies_and_is_named(cell, tmp_path):
     plain, src = exercises.plain_source(cell), exercises.exercise_text(cell, solution=True)
-    for title, edits in exercises.MISTAKES[cell]:
+    for title, edits in mistakes.MISTAKES[cell]:
         for old, _ in edits:
             assert plain.count(old) == 1 and src.count(old) == 1, f"{cell}: {old!r} is not in the plain cell once"
-        code, report = checked(tmp_path, exercises.mistake_source(cell, edits))
+        code, report = checked(tmp_path, mistakes.mistake_source(cell, edits))
         assert code == 1 and f"this looks like: {title}" in report, report
 
 

@@ -4,6 +4,7 @@
     exercises.exercise_text("lstm")             `minirnn exercise lstm`: the file to fill in (derive mode)
     check.check_file("lstm_exercise.py")        `minirnn check lstm_exercise.py`: what is right, what is wrong first, why
 
-The cell exercises' solutions are the plain cells, minirnn/plain/rnn.py, lstm.py and gru.py: exercises.py
-makes the files from them, hints.py holds the hints, probe.py and sandbox.py run the learner's code.
+The cell exercises' solutions are the plain cells, minirnn/plain/rnn.py, lstm.py and gru.py:
+exercises.py makes the files from them, hints.py holds the hints, mistakes.py the mistakes the check
+names, probe.py and sandbox.py run the learner's code.
 """

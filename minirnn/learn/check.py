@@ -7,24 +7,23 @@ its intermediates (dc_t, do, ..., each gate block of da: its local variables, pr
 the dh_t (and dc_next) it passes to the step backward at every t. Every gradient is also compared with
 central finite differences of the learner's own forward. The earliest wrong quantity is named, with
 its gate block, and the first tier of its hint; `--hint` shows one tier more each time, up to the
-formula. When the wrong outputs equal what a known mistake gives (exercises.MISTAKES, a wrong gate
-order, a transpose, a sign), the mistake is named too.
+formula. When the wrong outputs equal what a known mistake gives (mistakes.py: its catalogue, a wrong
+gate order, a transpose, a sign), the mistake is named too.
 
     check_file("lstm_exercise.py") -> 0 when everything matches, 1 otherwise (the report goes to print)
     check_any(path, ...)           -> the same for any exercise: a cell's, or one of pieces.py's
 """
 import ast
 import inspect
-import itertools
 import os
 import textwrap
-import types
 
 import numpy as np
 
 from . import exercises, hints, probe, sandbox
 from .exercises import CELLS, FUNCTIONS, SPECS
-from .probe import B, E, H, T
+from .mistakes import diagnose
+from .probe import B, E, H, T, plain, rel_error
 from .sandbox import LearnerError
 
 try:                                # the other exercises (embedding, clip, ...), written alongside
@@ -37,28 +36,12 @@ NEEDS = {"step_forward": (), "step_backward": ("step_forward",), "forward": ("st
          "backward": ("forward", "step_backward")}
 ALIASES = {"dc_t": ("dc",), "dhh": ("dhw",), "dhn": ("dhWn",), "da_n": ("dan",), "da_r": ("dar",),
            "da_z": ("daz",), "a_t": ("a",), "a": ("a_t",)}
-PLAIN = {}
-
-
-def rel_error(a, ref):
-    """max |a - ref| / max |ref| (0 when both are zero)."""
-    scale = float(np.max(np.abs(ref))) if np.size(ref) else 0.0
-    diff = float(np.max(np.abs(a - ref))) if np.size(ref) else 0.0
-    return 0.0 if diff == 0 else diff / max(scale, 1e-12)
 
 
 def letters(shape, cell):
     G = len(SPECS[cell]["gates"])
     names = {B: "B", T: "T", E: "E", H: "H", G * H: f"{G}H" if G > 1 else "H"}
     return "(" + ", ".join(names.get(n, str(n)) for n in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
-def plain(cell):
-    """minirnn/plain/CELL.py, the reference, as a module."""
-    if cell not in PLAIN:
-        import importlib
-        PLAIN[cell] = importlib.import_module(f"minirnn.plain.{cell}")
-    return PLAIN[cell]
 
 
 def as_array(value, name, ref, cell, fname):
@@ -171,69 +154,6 @@ def first_wrong_text(cell, function, row, rows):
         return f"first wrong: the {row['name']} your {fname} passes to {step} at t={row['t']}{was}, {err}", None
     what = f" ({meaning})" if meaning else ""
     return f"first wrong: {row['name']}{what} in {fname}, {err}", None
-
-
-# ---------------------------------------------------------------- naming a known mistake
-
-_mistake_modules = {}
-
-
-def _mistake_module(cell, k):
-    if (cell, k) not in _mistake_modules:
-        src = exercises.mistake_source(cell, exercises.MISTAKES[cell][k][1])
-        mod = types.ModuleType(f"minirnn_mistake_{cell}_{k}")
-        exec(compile(src, f"<{cell} mistake {k}>", "exec"), mod.__dict__)
-        _mistake_modules[cell, k] = mod
-    return _mistake_modules[cell, k]
-
-
-def _function_of(cell, text):
-    """The name of the solution's function whose code contains text."""
-    src = exercises.exercise_text(cell, solution=True)
-    return src[:src.index(text)].rsplit("\ndef ", 1)[1].split("(")[0]
-
-
-def diagnose(cell, function, wrong, inp):
-    """A sentence naming the mistake, when the wrong quantities [(name, value, ref)] show a known one; else None.
-
-    A catalogued mistake must give every wrong output; the other patterns (gate blocks in another order,
-    a transpose, a sign) are looked for in each wrong quantity, intermediates included."""
-    outs = exercises.outputs(cell, function)
-    fname, gates = f"{cell}_{function}", SPECS[cell]["gates"]
-    same = lambda a, b: np.shape(a) == np.shape(b) and rel_error(np.asarray(a, dtype=float), b) < 1e-9
-    for k, (title, edits) in enumerate(exercises.MISTAKES[cell]):
-        if any(_function_of(cell, old) != fname for old, _ in edits):
-            continue                # the learner's other functions passed: only this one's mistakes apply
-        try:
-            theirs = probe.execute(_mistake_module(cell, k), cell, function, inp).outputs
-        except LearnerError:
-            continue
-        mine = [(n, value, r) for n, value, r in wrong if n in outs]
-        if mine and all(same(v, theirs[n]) for n, v, _ in mine) and not all(same(theirs[n], r) for n, _, r in mine):
-            return title
-    orders = [o for o in itertools.permutations(gates) if o != gates] if len(gates) > 1 else []
-    if function in ("step_forward", "forward"):
-        for n, value, ref in [w for w in wrong if w[0] in outs][:1]:
-            for order in orders:    # reading gate g from block order.index(g) = the right code on moved weights
-                moved = dict(inp)
-                for p in ("Wx", "Wh", "b"):
-                    blocks = np.split(inp[p], len(gates), axis=-1)
-                    moved[p] = np.concatenate([blocks[order.index(g)] for g in gates], axis=-1)
-                if same(value, probe.execute(plain(cell), cell, function, moved).outputs[n]):
-                    return (f"{fname} reads the gate blocks in the order {', '.join(order)}; they are "
-                            f"{', '.join(gates)} (PyTorch's order): a[:, :H] is {gates[0]}'s, a[:, H:2H] "
-                            f"{gates[1]}'s, ...")
-    for n, value, ref in wrong:
-        for order in (orders if value.shape[-1] == len(gates) * H else []):
-            blocks = np.split(ref, len(gates), axis=-1)
-            if same(value, np.concatenate([blocks[gates.index(g)] for g in order], axis=-1)):
-                return (f"the blocks of {n} are in the order {', '.join(order)}; they must be in the "
-                        f"forward's order {', '.join(gates)}")
-        if value.ndim == 2 and value.shape[0] == value.shape[1] and same(value, ref.T):
-            return f"{n} is transposed"
-        if same(value, -ref):
-            return f"{n} has the wrong sign"
-    return None
 
 
 # ---------------------------------------------------------------- the report

@@ -37,9 +37,9 @@ def _matmul(what, x, w, shapes, formula):
 def _weights(cell, da, G):
     h = f"{G}H" if G > 1 else "H"
     return [
-        ("dh_prev", f"dL/dh_{{t-1}} (B, H)", _matmul(
+        ("dh_prev", "dL/dh_{t-1} (B, H)", _matmul(
             "h_{t-1}", "h_{t-1}", "W_h", f"(B, H) = (B, {h}) @ ({h}, H)",
-            f"dh_prev = {da} W_h^T" if cell != "gru" else "dh_prev = dh_t * z + dhh W_h^T")),
+            f"dh_prev = {da} W_h^T")),
         ("dWx", f"dL/dW_x (E, {h})", _matmul("W_x", "x_t", "W_x", f"(E, {h}) = (E, B) @ (B, {h})",
                                           f"dWx = x_t^T {'dxw' if cell == 'gru' else da}")),
         ("dWh", f"dL/dW_h (H, {h})", _matmul("W_h", "h_{t-1}", "W_h", f"(H, {h}) = (H, B) @ (B, {h}): the h that "
