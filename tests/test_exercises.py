@@ -288,6 +288,11 @@ def test_wrong_return_type_count_shape_and_syntax(tmp_path):
     assert code == 1 and "SyntaxError at line" in report
 
 
+def test_exit_in_learner_code_does_not_end_the_check(tmp_path):
+    code, report = checked(tmp_path, edited("rnn", [("    x_t, h_prev, h_t, Wx, Wh = cache", "    exit()")]))
+    assert code == 1 and "your rnn_step_backward called exit()" in report and report.endswith("2 of 4 functions right")
+
+
 def test_inputs_changed_in_place_are_named(tmp_path):
     code, report = checked(tmp_path, edited("rnn", [("dh_t = dhs[:, t] + dh_next", "dh_t = dhs[:, t]\n        dh_t += dh_next")]))
     assert code == 1 and "your rnn_backward changed its input dhs in place" in report

@@ -66,13 +66,15 @@ _GRU_DH_PREV = ("dh_prev", "dL/dh_{t-1} (B, H)", [
 
 def _loop(cell, step, params):
     carried = [("dh_t", f"(B, H), the dh_t passed to {step} at step t", [
-        "h_t feeds the loss at step t and step t+1: what does step t+1 send back to h_t?",
-        f"step t+1's {step} returned it as its dh_prev (zeros after the last step): carry it in dh_next",
-        "dh_t = dhs[:, t] + dh_next"])]
+        f"h_t feeds the loss at step t and step t+1, which sends back the dh_prev its {step} returned: "
+        "how do the two combine?",
+        "gradients from two uses of the same h_t add up; carry step t+1's dh_prev in dh_next (zeros after the "
+        "last step)", "dh_t = dhs[:, t] + dh_next"])]
     if cell == "lstm":
         carried.append(("dc_next", f"(B, H), the dc_next passed to {step} at step t", [
-            "c_t feeds only step t+1 (no loss reads it): what does step t+1 send back to c_t?",
-            f"step t+1's {step} returned it as its dc_prev (zeros after the last step)",
+            f"c_t feeds only step t+1 (no loss reads it), which sends back the dc_prev its {step} returned: "
+            "what does step t get as dc_next?",
+            "exactly that, carried from one iteration to the next (zeros after the last step)",
             f"pass the dc_prev of step t+1 as dc_next: ... = {step}(dh_t, dc_next, caches[t])"]))
     ends = [("dx", "dL/dx (B, T, E)", ["x_t is used by step t only",
                                        f"dx[:, t] is the dx_t that step t's {step} returns",
