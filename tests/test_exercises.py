@@ -167,10 +167,20 @@ def test_at_least_three_outside_mistakes_per_cell():
 
 
 def test_the_earliest_wrong_quantity_uses_your_names_or_your_values(tmp_path):
-    """A learner who calls dc_t `total` is still localised: the check finds it by its value."""
+    """Other names than the docstring's: dc_t is found by its value, da is read back from dWx, dWh and db."""
     src = edited("lstm", [("dg * (1 - g ** 2)", "dg * (1 - g)")]).replace("dc_t", "total")
+    src = src.replace("da = np.concatenate", "grad_a = np.concatenate").replace("@ da", "@ grad_a")
+    src = src.replace("da @", "grad_a @").replace("da.sum", "grad_a.sum")
+    assert " da " not in src.split("def lstm_step_backward")[1].split("def lstm_forward")[0]
     code, report = checked(tmp_path, src)
     assert code == 1 and "first wrong: the g block of da" in report and "right before it: dc_t, do" in report
+    assert "(read from your dWx, dWh, db)" in report
+    # only dWx wrong, da under another name: found by its value, right, so the cause is dWx itself
+    src = edited("rnn", [("dWx = x_t.T @ da", "dWx = x_t.T @ (2 * da)")]).replace(" da ", " g_a ")
+    src = src.replace("(2 * da)", "(2 * g_a)").replace("@ da", "@ g_a").replace("da @", "g_a @").replace("da.sum", "g_a.sum")
+    code, report = checked(tmp_path, src)
+    assert code == 1 and "first wrong: dWx (dL/dW_x) in rnn_step_backward" in report
+    assert "right before it: da, dh_prev" in report
 
 
 MISTAKES = [   # (cell, what the learner wrote instead, the report must say): catalogued ones, written differently
@@ -351,3 +361,15 @@ def test_check_and_exercise_dispatch_to_pieces(tmp_path, monkeypatch, capsys):
     assert cli.main(["check", "clip_exercise.py"]) == 0 and calls[-1]["hint_level"] == 0
     assert cli.main(["exercise", "rnn", "--solution"]) == 0 and cli.main(["check", "rnn_solution.py"]) == 0
     assert len(calls) == 5                                               # a cell's file went to check_file
+
+
+def test_da_is_read_back_from_the_weight_gradients_only_when_they_agree():
+    import numpy as np
+    from minirnn.learn import probe
+    inp = probe.make_inputs("lstm")
+    da = np.random.default_rng(1).standard_normal((probe.B, 4 * probe.H))
+    values = {"dWx": inp["x_t"].T @ da, "dWh": inp["h_prev"].T @ da, "db": da.sum(axis=0)}
+    assert np.allclose(check._solved("da", values, inp), da)
+    assert check._solved("da", dict(values, dWx=2 * values["dWx"]), inp) is None      # dWx says 2 da
+    assert check._solved("da", dict(values, db=0 * values["db"]), inp) is None
+    assert check._solved("da", dict(values, dWh=values["dWh"] + 1), inp) is None      # no da gives this dWh
