@@ -199,6 +199,13 @@ def untouched(mod, cell, function):
     return body(mine) == body(blank)
 
 
+def _must_be_a_file(path):
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path} is a folder; give the exercise file in it")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{path}: no such file (write one with: minirnn exercise rnn --out {path})")
+
+
 def _timed_out(e):
     return "did not return within" in e.message
 
@@ -207,8 +214,7 @@ def check_file(path, cell=None, seed=0, hint=False, timeout=20, out=print):
     """Check the learner's file; print the report through out(); return 0 when all is right, else 1.
 
     hint=True (--hint) shows one more tier of the first wrong quantity's hint than last time."""
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"{path}: no such file (write one with: minirnn exercise rnn --out {path})")
+    _must_be_a_file(path)
     with open(path, encoding="utf-8") as f:
         text = f.read()
     cell = cell or exercises.cell_of(text)
@@ -260,30 +266,9 @@ def check_file(path, cell=None, seed=0, hint=False, timeout=20, out=print):
             rows = compare(cell, function, mine, ref, values, nums, inp)
         wrong_out = [r for r in rows if r["name"] in refs and r["t"] is None and r["status"] != "ok"]
         status[function] = "wrong" if wrong_out else "ok"
-        shown = rows if wrong_out else [r for r in rows if r["name"] in refs and r["t"] is None]
-        for r in shown:
-            if r["status"] == "unseen":
-                continue
-            fd = f"   finite diff. {r['fd']:.1e}" if r["fd"] is not None else ""
-            blocks = ("   blocks: " + ", ".join(f"{g} {'ok' if ok else 'WRONG'}" for g, ok in r["blocks"].items())
-                      if r["blocks"] and r["status"] == "wrong" else "")
-            out(f"  {'ok   ' if r['status'] == 'ok' else 'WRONG'}  {_label(r):<9} {letters(r['shape'], cell):<10} "
-                f"plain {r['err']:.1e}{fd}{blocks}{r.get('note', '')}")
-        unseen = [_label(r) for r in rows if r["status"] == "unseen"]
-        if wrong_out and unseen:
-            out(f"  (not among your variables, so compared only through what depends on them: {', '.join(unseen)})")
-        if wrong_out and first is None and wrong_out[0]["tiers"] is None:
-            r = wrong_out[0]
-            first = dict(text=f"first wrong: {r['name']} in {fname}, relative error {r['err']:.1e}")
-        elif wrong_out and first is None:
-            row = next(r for r in rows if r["status"] == "wrong")
-            text, block = first_wrong_text(cell, function, row, rows)
-            tiers = row["tiers"][block] if block else row["tiers"]
-            key = f"{fname}:{_label(row)}" + (f":{block}" if block else "")
-            wrong = [(r["name"], r["value"], r["ref"]) for r in rows if r["status"] == "wrong" and r["t"] is None]
-            first = dict(text=text, tiers=tiers, key=key, right=[_label(r) for r in rows[:rows.index(row)]
-                                                                  if r["status"] == "ok"],
-                         named=diagnose(cell, function, wrong, inp))
+        print_rows(cell, rows if wrong_out else [r for r in rows if r["name"] in refs and r["t"] is None], out)
+        if wrong_out and first is None:
+            first = first_wrong(cell, function, rows, wrong_out, inp)
     if first is not None:
         report_first(first, path, hint, out)
     if not_written:
@@ -294,6 +279,35 @@ def check_file(path, cell=None, seed=0, hint=False, timeout=20, out=print):
     if len(right) == len(FUNCTIONS) or first is None or "key" not in first:
         hints.forget(path)
     return 0 if len(right) == len(FUNCTIONS) else 1
+
+
+def print_rows(cell, rows, out):
+    """One line per quantity compared; then those the learner's code has no variable for."""
+    for r in rows:
+        if r["status"] == "unseen":
+            continue
+        fd = f"   finite diff. {r['fd']:.1e}" if r["fd"] is not None else ""
+        blocks = ("   blocks: " + ", ".join(f"{g} {'ok' if ok else 'WRONG'}" for g, ok in r["blocks"].items())
+                  if r["blocks"] and r["status"] == "wrong" else "")
+        out(f"  {'ok   ' if r['status'] == 'ok' else 'WRONG'}  {_label(r):<9} {letters(r['shape'], cell):<10} "
+            f"plain {r['err']:.1e}{fd}{blocks}{r.get('note', '')}")
+    unseen = [_label(r) for r in rows if r["status"] == "unseen"]
+    if unseen and any(r["status"] == "wrong" for r in rows):
+        out(f"  (not among your variables, so compared only through what depends on them: {', '.join(unseen)})")
+
+
+def first_wrong(cell, function, rows, wrong_out, inp):
+    """What report_first says about the earliest wrong quantity of cell_function."""
+    fname = f"{cell}_{function}"
+    if wrong_out[0]["tiers"] is None:       # the given forward loop: no hints of its own
+        return dict(text=f"first wrong: {wrong_out[0]['name']} in {fname}, relative error {wrong_out[0]['err']:.1e}")
+    row = next(r for r in rows if r["status"] == "wrong")
+    text, block = first_wrong_text(cell, function, row, rows)
+    wrong = [(r["name"], r["value"], r["ref"]) for r in rows if r["status"] == "wrong" and r["t"] is None]
+    return dict(text=text, tiers=row["tiers"][block] if block else row["tiers"],
+                key=f"{fname}:{_label(row)}" + (f":{block}" if block else ""),
+                right=[_label(r) for r in rows[:rows.index(row)] if r["status"] == "ok"],
+                named=diagnose(cell, function, wrong, inp))
 
 
 def compare_outputs(cell, values, refs):
@@ -324,8 +338,7 @@ def check_any(path, seed=0, hint=False, timeout=20, out=print):
 
     For the latter, the hint tier is kept per file (hints.hint_level with the key "piece") and passed
     on as hint_level; it starts again once the file is all right."""
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"{path}: no such file (write one with: minirnn exercise rnn --out {path})")
+    _must_be_a_file(path)
     with open(path, encoding="utf-8") as f:
         text = f.read()
     name = pieces.find_exercise(text) if pieces is not None else None
