@@ -6,5 +6,5 @@
 
 The cell exercises' solutions are the plain cells, minirnn/plain/rnn.py, lstm.py and gru.py:
 exercises.py makes the files from them, hints.py holds the hints, mistakes.py the mistakes the check
-names, probe.py and sandbox.py run the learner's code.
+names, localise.py finds the earliest wrong quantity, probe.py and sandbox.py run the learner's code.
 """
