@@ -85,6 +85,8 @@ def _run(fn, args, what, timeout, path, echo):
         raise
     except NotImplementedError:
         raise LearnerError(f"{what} is not written yet", not_written=True) from None
+    except SystemExit:              # exit() in the learner's code must not end the check
+        raise LearnerError(f"your {what} called exit(); a function returns its results instead") from None
     except Exception as e:          # the learner's bug, reported as theirs, with their line
         raise LearnerError(f"your {what} raised {type(e).__name__}: {e}{_where(e, path)}") from None
     finally:
@@ -98,12 +100,14 @@ def _run(fn, args, what, timeout, path, echo):
 
 def load(path, timeout=20, echo=None):
     """Execute the learner's file as a module (its top level under the same time limit)."""
+    try:                            # compiling happens before any line runs
+        with open(path, "rb") as f:
+            compile(f.read(), path, "exec")
+    except SyntaxError as e:
+        raise LearnerError(f"your file does not load: SyntaxError at line {e.lineno}: {e.msg}") from None
     spec = importlib.util.spec_from_file_location("minirnn_learner_exercise", path)
     mod = importlib.util.module_from_spec(spec)
-    try:
-        _run(spec.loader.exec_module, (mod,), "file", timeout, path, echo)
-    except SyntaxError as e:        # compiling happens before any line runs
-        raise LearnerError(f"your file does not load: SyntaxError at line {e.lineno}: {e.msg}") from None
+    _run(spec.loader.exec_module, (mod,), "file", timeout, path, echo)
     return mod
 
 
