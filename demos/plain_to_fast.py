@@ -1,6 +1,6 @@
 """From plain to fast: the textbook LSTM becomes the engine's, one rewrite at a time, each checked and timed.
 
-    python demos/plain_to_fast.py                           # ~2 minutes on 2 cores: table and figure in out/plain_to_fast/
+    python demos/plain_to_fast.py                           # ~1 minute on 2 idle cores: table, figure in out/plain_to_fast/
     python demos/plain_to_fast.py --out benchmarks/results  # how benchmarks/results/plain_to_fast.md was made
 
 From minirnn/plain/lstm.py (one loop, every product inside it) to minirnn/lstm.py. Each cell makes one
@@ -340,23 +340,26 @@ print(f"\nall {len(ROWS) - 1} rewrites match plain in float64, max relative diff
 # ## Why one thread and two tell different stories
 # Per step, x_t W_x costs B E 4H multiply-adds and h_{t-1} W_h B H 4H; backward, dx_t and dW_x cost
 # as much as x_t W_x, dh_{t-1} and dW_h as much as h_{t-1} W_h. Rewrites 1 and 2 take four of the six
-# out of the loop, as products on B*T rows; only h_{t-1} W_h and da_t W_h^T must stay. A big product
-# splits over two cores almost perfectly. A (B, H) @ (H, 4H) one gains less: each call is short and
-# the threads must meet every time. The element-wise cell, ~20 NumPy calls per step each way, runs on
-# one core whatever the BLAS threads. So on one thread the rewrites save only what batching saves; on
-# two, the products they moved out of the loop are the work that uses the second core best.
+# out of the loop, as products on B*T rows; only h_{t-1} W_h and da_t W_h^T must stay. On one core,
+# batching saves only each call's start-up: where a (B, H) @ (H, 4H) product already runs at about the
+# rate of a big one (GFLOP/s below), the rewrites save little. On two cores a big product splits almost
+# perfectly, a small one less well (each call is short, and the threads meet at every one), and the
+# element-wise cell, ~20 NumPy calls per step each way, stays on one core whatever the BLAS threads.
+# So the products the rewrites moved out of the loop are the work that uses the second core best.
 
 # %%
 moved = (3 * E + H) / (3 * E + 3 * H)      # x W_x, dx, dW_x (B E 4H each) and dW_h (B H 4H), of all six
 print(f"\nrewrites 1-2 take {moved:.0%} of the products' multiply-adds out of the loop (E={E}, H={H})")
 x2d, Wx, Wh = TIMED[0]["x"].reshape(B * T, E), TIMED[0]["Wx"], TIMED[0]["Wh"]
 h, c, xw = TIMED[0]["h0"], TIMED[0]["c0"], x2d[:B] @ Wx
-pieces = {"x_t W_x for every t, one (B*T, E) @ (E, 4H) product": lambda: x2d @ Wx,
-          "h_{t-1} W_h, T (B, H) @ (H, 4H) products": lambda: [h @ Wh for _ in range(T)],
-          "the element-wise cell forward, T times": lambda: [engine.lstm_cell_forward(xw, xw, c) for _ in range(T)]}
-WHY = {piece: {n: best_ms([fn], n)[0] for n in THREADS} for piece, fn in pieces.items()}
-for piece, ms in WHY.items():
-    print(f"  {piece:<54}" + "  ".join(f"{threads(n)}: {ms[n]:6.2f} ms" for n in THREADS)
+pieces = {"x_t W_x for every t, one (B*T, E) @ (E, 4H) product": (lambda: x2d @ Wx, 2 * B * T * E * 4 * H),
+          "h_{t-1} W_h, T (B, H) @ (H, 4H) products": (lambda: [h @ Wh for _ in range(T)], 2 * T * B * H * 4 * H),
+          "the element-wise cell forward, T times": (lambda: [engine.lstm_cell_forward(xw, xw, c) for _ in range(T)], 0)}
+WHY = {piece: {n: best_ms([fn], n)[0] for n in THREADS} for piece, (fn, _) in pieces.items()}
+GFLOPS = {piece: {n: flops / ms[n] / 1e6 for n in THREADS} for (piece, ms), (_, flops) in zip(WHY.items(), pieces.values())}
+for piece, ms in WHY.items():           # a product's rate, in floating-point operations per second, says how well it uses a core
+    print(f"  {piece:<54}" + "  ".join(f"{threads(n)}: {ms[n]:6.2f} ms" + (f" ({GFLOPS[piece][n]:3.0f} GFLOP/s)"
+                                                                       if GFLOPS[piece][n] else "") for n in THREADS)
           + f"  -> {ms[THREADS[0]] / ms[THREADS[-1]]:.2f}x on {threads(THREADS[-1])}")
 
 
@@ -382,7 +385,8 @@ load = [load_at_start, os.getloadavg()[0]]
 header = (f"`{command}`: B={B}, T={T}, E={E}, H={H}, timed in {np.dtype(DTYPE).name} (best of {REPEATS} "
           f"forward+backward runs, taking turns with plain), checked in float64; {date}, "
           f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, numpy {np.__version__}; "
-          f"1-minute load average {load[0]:.1f} at the start, {load[1]:.1f} at the end.")
+          f"1-minute load average {load[0]:.1f} at the start, {load[1]:.1f} at the end"
+          + (" (other work was running: rough times; rerun on an idle machine)." if load[0] >= 0.5 else "."))
 lines = [header, "", "| rewrite | what changed |" + "".join(f" {threads(n)}: ms | speed-up |" for n in THREADS)
          + " max rel. diff (float64) |", "|---|---|" + "---:|---:|" * len(THREADS) + "---:|"]
 for r in ROWS:
@@ -391,7 +395,8 @@ for r in ROWS:
 lines += ["", "| piece, timed alone |" + "".join(f" {threads(n)}: ms |" for n in THREADS) + " gain |",
           "|---|" + "---:|" * (len(THREADS) + 1)]
 for piece, ms in WHY.items():
-    lines.append(f"| {md(piece)} |" + "".join(f" {ms[n]:.2f} |" for n in THREADS)
+    lines.append(f"| {md(piece)} |" + "".join(f" {ms[n]:.2f}" + (f" ({GFLOPS[piece][n]:.0f} GFLOP/s)" if GFLOPS[piece][n]
+                                                                 else "") + " |" for n in THREADS)
                  + f" {ms[THREADS[0]] / ms[THREADS[-1]]:.2f}x |")
 table = "\n".join(lines)
 print("\n" + table)
@@ -416,5 +421,5 @@ with open(base + ".md", "w", encoding="utf-8") as f:
 with open(base + ".json", "w", encoding="utf-8") as f:
     json.dump(dict(command=command, date=date, header=header, B=B, T=T, E=E, H=H, dtype=np.dtype(DTYPE).name,
                    repeats=REPEATS, threads=list(THREADS), load_average=load, moved_share=moved, rows=ROWS,
-                   pieces=WHY), f, indent=1)
+                   pieces=WHY, pieces_gflops=GFLOPS), f, indent=1)
 print(f"wrote {base}.md, .json and .png")

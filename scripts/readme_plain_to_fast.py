@@ -11,6 +11,7 @@ paragraphs around it, is what that run printed. tests/test_plain_to_fast.py fail
 import argparse
 import json
 import sys
+import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,9 +40,14 @@ def render_section(res):
     """The whole section: heading, what the demo does, the table, the command, and why two threads differ."""
     one, two = (str(n) for n in (res["threads"][0], res["threads"][-1]))
     engine = res["rows"][-1]
-    big, small, cell = (ms[one] / ms[two] for ms in res["pieces"].values())
+    big, small, cell = res["pieces"]                        # the three pieces timed alone, in the demo's order
+    gain = {p: ms[one] / ms[two] for p, ms in res["pieces"].items()}
+    rate = res["pieces_gflops"]
     load = res["load_average"]
-    return f"""{HEADING}
+    best = ("So the products moved out of the loop are the work that uses a second core best."
+            if gain[big] == max(gain.values()) else
+            "In this run the hoisted product was not the piece that gained most; rerun on an idle machine.")
+    return reflow(f"""{HEADING}
 
 `minirnn/plain/lstm.py` is the LSTM as a textbook writes it: one loop with every matrix product inside.
 `demos/plain_to_fast.py` turns it into the engine's `minirnn/lstm.py` one rewrite at a time, each in its
@@ -59,16 +65,25 @@ Printed by `{res['command']}` on {res['date']}, 1-minute load average {load[0]:.
 
 Why one thread and two tell different stories: rewrites 1 and 2 take four of the LSTM's six products
 out of the loop (x_t W_x forward, dx_t, dW_x and dW_h backward: {res['moved_share']:.0%} of the
-multiply-adds at these sizes) and do each as one product over all `B*T` rows. On one thread that saves
-only what batching saves, and the engine ends at {engine['speedup'][one]:.2f}x plain: the loop keeps
-h_(t-1) W_h, da_t W_h^T and the element-wise cell (about 20 NumPy calls per step each way, much the same
-in plain and engine). A second thread helps these parts unequally. Timed alone, the hoisted x W_x ran
-{big:.2f}x faster on two threads, the {res['T']} per-step products h_(t-1) W_h {small:.2f}x (short calls,
-and the threads meet at every one), and the element-wise cell {cell:.2f}x (each NumPy call runs on one
-core). The products the rewrites moved out of the loop are the work that uses a second core best, and
-on two threads the engine is {engine['speedup'][two]:.2f}x plain. On a GPU the last step is
-`kernels/lstm_cell.cu`: the element-wise cell as one kernel each way.
-"""
+multiply-adds at these sizes) and do each as one product over all `B*T` rows. On one core that saves
+each call's start-up and whatever a big product does better per multiply-add than a small one: timed
+alone, the {res['T']} per-step products h_(t-1) W_h ran at {rate[small][one]:.0f} GFLOP/s, the hoisted x W_x at
+{rate[big][one]:.0f}. So on one thread
+the engine is {engine['speedup'][one]:.2f}x plain; its loop still holds h_(t-1) W_h, da_t W_h^T and the
+element-wise cell (about 20 NumPy calls per step each way). A second thread helps these parts unequally:
+the hoisted x W_x ran {gain[big]:.2f}x faster on two threads, the per-step products {gain[small]:.2f}x (short
+calls, and the threads meet at every one), the element-wise cell {gain[cell]:.2f}x (each NumPy call runs on
+one core). {best} On two threads the engine is {engine['speedup'][two]:.2f}x plain. On a GPU the last step is `kernels/lstm_cell.cu`:
+the element-wise cell as one kernel each way.
+""")
+
+
+def reflow(text, width=100):
+    """Fill each prose paragraph to `width` columns; headings and tables stay as they are."""
+    blocks = text.strip("\n").split("\n\n")
+    filled = [b if b.startswith(("#", "|")) else textwrap.fill(" ".join(b.split()), width, break_long_words=False,
+                                                                 break_on_hyphens=False) for b in blocks]
+    return "\n\n".join(filled) + "\n"
 
 
 def replace_section(text, section):
