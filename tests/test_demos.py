@@ -17,6 +17,11 @@ FALLBACK = {"imdb_sentiment.py": ["--epochs", "1"]}      # until it reads MINIRN
 EXPECT = {   # demo -> lines its output must contain (beyond exit code 0 and a figure written)
     "from_equation_to_code.py": ["minirnn.RNN:", "difference 0.0", "all below 1e-6: True",
                                  "wrote out/from_equation_to_code/vanishing_gradient.png"],
+    "plain_to_fast.py": ["plain: minirnn/plain/lstm.py", "0. the cell cut out:", "1. hoist x_t W_x + b:",
+                         "2. gradients after the loop:", "3. a contiguous W_h^T:", "4. time-major, h_t stacked once:",
+                         "5. the engine's element-wise cell:", "6. the engine: minirnn.lstm.lstm_forward/lstm_backward",
+                         "all 7 rewrites match plain in float64, max relative difference below 1e-10: True",
+                         "kernels/lstm_cell.cu:", "plain_to_fast.md, .json and .png"],
 }
 
 
