@@ -2,7 +2,6 @@
 
     python scripts/readme_plain_to_fast.py                        # print the section
     python scripts/readme_plain_to_fast.py --write README.md      # replace that section of README.md in place
-    python scripts/readme_plain_to_fast.py --write README_plain_to_fast.md   # a file holding only the section
 
 The results file is what `python demos/plain_to_fast.py --out benchmarks/results` writes
 (benchmarks/results/plain_to_fast.json). So after a rerun the README's table, and every number in the

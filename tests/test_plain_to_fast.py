@@ -1,7 +1,7 @@
 """The README's "From plain to fast" section is what the recorded run of demos/plain_to_fast.py printed.
 
 benchmarks/results/plain_to_fast.json is that run; scripts/readme_plain_to_fast.py renders the section
-from it. The section lives in README.md, or in README_plain_to_fast.md until it is placed there.
+from it: the README's section must be what the renderer makes of the recorded run.
 (The demo itself runs, with its checks, in tests/test_demos.py.)
 """
 import json
@@ -45,13 +45,11 @@ def test_the_recorded_run_has_every_rewrite_at_full_size_and_within_tolerance(re
 
 
 def test_the_readme_section_is_rendered_from_the_recorded_run(results):
-    placed = section_in(ROOT / "README.md")
-    path = "README.md" if placed else "README_plain_to_fast.md"
-    shown = placed or section_in(ROOT / path)
-    assert shown is not None, "no 'From plain to fast' section in README.md or README_plain_to_fast.md"
+    shown = section_in(ROOT / "README.md")
+    assert shown is not None, "no 'From plain to fast' section in README.md"
     assert render.render_table(results) in shown
     assert shown == render.render_section(results), \
-        f"{path} differs from the results file: python scripts/readme_plain_to_fast.py --write {path}"
+        "README.md differs from the results file: python scripts/readme_plain_to_fast.py --write README.md"
 
 
 def test_rendering_replaces_only_its_own_section(results):
