@@ -1,17 +1,18 @@
-"""From plain to fast: the textbook LSTM becomes the engine's, one rewrite at a time, each checked and timed.
+# %% [markdown]
+# # From plain to fast: the textbook LSTM becomes the engine's, one rewrite at a time, each checked and timed
+#
+#     python demos/plain_to_fast.py                           # ~1 minute on 2 idle cores: table, figure in out/plain_to_fast/
+#     python demos/plain_to_fast.py --out benchmarks/results  # how benchmarks/results/plain_to_fast.md was made
+#
+# From minirnn/plain/lstm.py (one loop, every product inside it) to minirnn/lstm.py. Each cell makes one
+# rewrite on top of the ones before and restates only the function it changes, its changed lines marked
+# "# <- new" or "# <- was ...". Then it checks the result against plain in float64 (the max relative
+# difference of the outputs and of every gradient) and times forward+backward in float32, the engine's
+# default, at B=64, T=200, E=64, H=128, on one BLAS thread and on two, taking turns with plain.
+#     0. the cell cut out     1. hoist x_t W_x + b     2. gradients after the loop     3. a contiguous W_h^T
+#     4. time-major, h_t stacked once     5. the engine's element-wise cell     6. the engine itself
+# Then: why the thread count changes the story, and the GPU's last step, kernels/lstm_cell.cu.
 
-    python demos/plain_to_fast.py                           # ~1 minute on 2 idle cores: table, figure in out/plain_to_fast/
-    python demos/plain_to_fast.py --out benchmarks/results  # how benchmarks/results/plain_to_fast.md was made
-
-From minirnn/plain/lstm.py (one loop, every product inside it) to minirnn/lstm.py. Each cell makes one
-rewrite on top of the ones before and restates only the function it changes, its changed lines marked
-"# <- new" or "# <- was ...". Then it checks the result against plain in float64 (the max relative
-difference of the outputs and of every gradient) and times forward+backward in float32, the engine's
-default, at B=64, T=200, E=64, H=128, on one BLAS thread and on two, taking turns with plain.
-    0. the cell cut out     1. hoist x_t W_x + b     2. gradients after the loop     3. a contiguous W_h^T
-    4. time-major, h_t stacked once     5. the engine's element-wise cell     6. the engine itself
-Then: why the thread count changes the story, and the GPU's last step, kernels/lstm_cell.cu.
-"""
 # %% hyperparameters
 import argparse
 import datetime
@@ -25,6 +26,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from minirnn import lstm as engine
+from minirnn.fused import kernel_source
 from minirnn.plain import lstm as plain
 
 B, T, E, H = 64, 200, 64, 128      # batch, steps, input size, hidden size (benchmarks/bench_cpu.py's shapes)
@@ -372,10 +374,8 @@ for piece, ms in WHY.items():           # a product's rate, in floating-point op
 # kernels/lstm_cell.cu, whose header comment gives the same equations and the memory layout.
 
 # %%
-kernel = os.path.join(os.path.dirname(engine.__file__), "kernels", "lstm_cell.cu")
-if os.path.exists(kernel):
-    with open(kernel, encoding="utf-8") as f:
-        print("\nkernels/lstm_cell.cu:", f.readline().strip(" /\n"))
+header = kernel_source("lstm_cell.cu").splitlines()[0]           # the .cu file, wherever minirnn is installed
+print("\nkernels/lstm_cell.cu:", header.strip(" /"))
 print("on a GPU (MINIRNN_BACKEND=cupy), rewrite 6 runs with those kernels in place of rewrite 5's cell")
 
 

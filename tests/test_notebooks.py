@@ -16,20 +16,12 @@ import pytest
 
 from minirnn import cli
 from minirnn.cli import notebooks as cli_notebooks
+from test_cli_input import run           # main(argv) -> (exit code, stdout, stderr)
 from test_demos import EXPECT, SCRIPTS
 
 nbformat = pytest.importorskip("nbformat")
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {"MINIRNN_TINY": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}   # progress bars on, as in Jupyter
-
-
-def run(argv, capsys):
-    try:
-        code = cli.main([str(a) for a in argv])
-    except SystemExit as e:
-        code = e.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture(scope="module")
