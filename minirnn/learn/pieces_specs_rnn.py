@@ -157,17 +157,19 @@ def _halves(mine, ref, *_):
 
 
 def _bi_engine(inp):
+    """The engine's bidirectional RNN layer on the same numbers (on the active backend; NumPy back)."""
+    from ..backend import to_device, to_numpy
     from ..recurrent import RNN
     layer = RNN(E, H, bidirectional=True, dtype=np.float64)
     for sfx, w in (("_l0", inp["fwd"]), ("_l0_reverse", inp["rev"])):
         for name, value in zip(("Wx", "Wh", "b"), w):
-            layer.params[name + sfx][...] = value
-    out, _ = layer.forward(inp["x"], h0=np.stack([inp["h0_f"], inp["h0_r"]]))
-    dx = layer.backward(inp["dout"])
+            layer.params[name + sfx][...] = to_device(value)
+    out, _ = layer.forward(to_device(inp["x"]), h0=to_device(np.stack([inp["h0_f"], inp["h0_r"]])))
+    dx = layer.backward(to_device(inp["dout"]))
     res = {"out": out, "dx": dx, "dh0_f": layer.d_h0[0], "dh0_r": layer.d_h0[1]}
     for d, sfx in (("f", "_l0"), ("r", "_l0_reverse")):
         res.update({f"d{n}_{d}": layer.grads[n + sfx] for n in ("Wx", "Wh", "b")})
-    return res
+    return {k: to_numpy(v) for k, v in res.items()}
 
 
 _F_TIERS = ["Backprop through the concatenation: each direction gets only the gradient of its own half of out",
@@ -258,17 +260,20 @@ def _which_chunk(k):
 
 
 def _tr_engine(inp):
+    """The engine's RNN layer run chunk by chunk, as the character model does (on the active backend)."""
+    from ..backend import to_device, to_numpy
     from ..recurrent import RNN
     layer = RNN(E, H, dtype=np.float64)
     for name in ("Wx", "Wh", "b"):
-        layer.params[name + "_l0"][...] = inp[name]
-    state, hs, grads = inp["h0"][None], [], {n: 0 for n in ("Wx", "Wh", "b")}
+        layer.params[name + "_l0"][...] = to_device(inp[name])
+    state, hs, grads = to_device(inp["h0"][None]), [], {n: 0 for n in ("Wx", "Wh", "b")}
     for a, z in CHUNKS:
-        out, state = layer.forward(inp["x"][:, a:z], h0=state)       # starts from the carried state
-        layer.backward(inp["dhs"][:, a:z])                          # layer.d_h0 is dropped: the truncation
-        hs.append(out)
-        grads = {n: grads[n] + layer.grads[n + "_l0"] for n in grads}
-    return {"hs": np.concatenate(hs, axis=1), "h_T": state[0], "dWx": grads["Wx"], "dWh": grads["Wh"], "db": grads["b"]}
+        out, state = layer.forward(to_device(inp["x"][:, a:z]), h0=state)   # starts from the carried state
+        layer.backward(to_device(inp["dhs"][:, a:z]))                       # layer.d_h0 is dropped: the truncation
+        hs.append(to_numpy(out))
+        grads = {n: grads[n] + to_numpy(layer.grads[n + "_l0"]) for n in grads}
+    return {"hs": np.concatenate(hs, axis=1), "h_T": to_numpy(state[0]), "dWx": grads["Wx"], "dWh": grads["Wh"],
+            "db": grads["b"]}
 
 
 _TR_FW = ["hs is the plain RNN run over the whole sequence: cutting it into chunks changes nothing going forward",
