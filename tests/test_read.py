@@ -249,3 +249,15 @@ def test_the_index_links_the_walkthrough_demo_when_it_is_there(tmp_path):
     index = build(tmp_path / "b", root=root, readme=readme).index.read_text()
     assert f'href="{(root / "demos/plain_to_fast.py").as_uri()}"' in index
     assert index.index('href="rnn.html"') < index.index("plain_to_fast.py")
+
+
+def test_the_index_finds_the_walkthrough_where_a_wheel_puts_it(tmp_path):
+    """A wheel ships demos/ as minirnn/demos/ (pyproject's package-dir): the link must find it there too."""
+    root = tmp_path / "site-packages"
+    (root / "minirnn/demos").mkdir(parents=True)
+    shutil.copy(ROOT / "minirnn/rnn.py", root / "minirnn/rnn.py")
+    (root / "minirnn/demos/plain_to_fast.py").write_text('"""From plain to fast."""\n')
+    readme = "Reading order: `minirnn/rnn.py`, then `demos/plain_to_fast.py`.\n"
+    index = build(tmp_path / "out", root=root, readme=readme).index.read_text()
+    assert f'href="{(root / "minirnn/demos/plain_to_fast.py").as_uri()}"' in index
+    assert "not in this installation" not in index

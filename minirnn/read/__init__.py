@@ -167,14 +167,22 @@ def _try_html(s):
     return f'<div class="try"><span>Try it:</span><ul>{items}</ul></div>'
 
 
+def demo_file(root, path):
+    """demos/NAME.py in a checkout (root/demos), or in an installed wheel (root/minirnn/demos); else None."""
+    for where in (Path(root) / path, Path(root) / "minirnn" / path):
+        if where.is_file():
+            return where
+    return None
+
+
 def _index_html(order, pages, summaries, root):
     items = []
     for path in order:
         if path in summaries:
             items.append(f'<li><a href="{slug(path)}.html"><code>{escape(path)}</code></a> '
                          f"<span>{escape(summaries[path])}</span></li>")
-        elif (Path(root) / path).is_file():                         # a demo: a script, linked as it is
-            uri = (Path(root) / path).resolve().as_uri()
+        elif demo_file(root, path) is not None:                     # a demo: a script, linked as it is
+            uri = demo_file(root, path).resolve().as_uri()
             items.append(f'<li><a href="{uri}"><code>{escape(path)}</code></a> '
                          f"<span>the walkthrough script: run it, or open it in Jupyter or VS Code</span></li>")
         else:
